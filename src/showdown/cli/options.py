@@ -1,0 +1,70 @@
+"""Argument helpers shared by the commands: list options validated against their choices."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from showdown.errors import ConfigError, positive_int, unknown
+
+
+def split(values: Sequence[str] | None) -> list[str]:
+    """Flatten ``--opt a,b --opt c`` and ``--opt a b`` into ``[a, b, c]``, dropping blanks."""
+    out: list[str] = []
+    for value in values or ():
+        out += [v.strip() for v in value.split(",") if v.strip()]
+    return out
+
+
+def choices(kind: str, values: Sequence[str] | None, valid: Sequence[str], default: Sequence[str] | None = None) -> list[str]:
+    """Validate a list option; every value must be one of ``valid``.
+
+    Args:
+        kind: What the values name, for the error message.
+        values: Raw option values (may hold comma-separated lists).
+        valid: Allowed values.
+        default: Used when no value was given (all of ``valid`` when None).
+
+    Returns:
+        The values, de-duplicated, in the order given.
+
+    Raises:
+        ConfigError: Naming the first unknown value and the valid ones.
+    """
+    items = split(values)
+    if not items:
+        return list(default if default is not None else valid)
+    for item in items:
+        if item not in valid:
+            raise unknown(kind, item, valid)
+    return list(dict.fromkeys(items))
+
+
+def positive_ints(kind: str, values: Sequence[str] | None, default: Sequence[int]) -> list[int]:
+    """Validate a list of positive integers (batch sizes, say)."""
+    items = split(values)
+    if not items:
+        return list(default)
+    return list(dict.fromkeys(positive_int(kind, v) for v in items))
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    """The ``--json`` flag every reporting command has."""
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead of tables")
+
+
+def threads_option(value: str | None) -> int | None:
+    """Parse ``--threads`` (None keeps each framework's default)."""
+    return None if value is None else positive_int("thread count", value)
+
+
+def require_device(device: str) -> str:
+    """Validate ``--device``."""
+    from showdown.frameworks.base import DEVICES
+
+    if device not in DEVICES:
+        raise unknown("device", device, DEVICES)
+    return device
+
+
+__all__ = ["ConfigError", "add_json", "choices", "positive_ints", "require_device", "split", "threads_option"]

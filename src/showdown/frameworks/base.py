@@ -1,0 +1,163 @@
+"""The one protocol every framework adapter implements, and the registry of adapters.
+
+Scenarios talk to a framework only through :class:`Framework`. A model, an optimizer and a batch
+are opaque handles owned by the adapter; numbers cross the boundary as numpy arrays in the spec's
+canonical layout (see :mod:`showdown.models.spec`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from showdown.errors import ConfigError, FrameworkUnavailable, unknown
+from showdown.models.spec import ModelSpec
+
+OPTIMIZERS = ("sgd", "adam")
+DEVICES = ("cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """An optimizer both frameworks build identically.
+
+    SGD: ``v = momentum * v + g; p -= lr * v`` (PyTorch's form; Keras's ``v = m*v - lr*g; p += v``
+    is the same sequence). Adam: standard bias-corrected Adam; Keras applies ``epsilon`` after the
+    bias correction of the second moment, PyTorch before, a difference of order ``epsilon``.
+    """
+
+    name: str = "sgd"
+    lr: float = 0.01
+    momentum: float = 0.9
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-8
+
+    def __post_init__(self) -> None:
+        if self.name not in OPTIMIZERS:
+            raise unknown("optimizer", self.name, OPTIMIZERS)
+        if not self.lr > 0:
+            raise ConfigError(f"learning rate must be positive, got {self.lr}")
+
+
+@runtime_checkable
+class Framework(Protocol):
+    """What a scenario may ask of a framework. One adapter module implements it per framework."""
+
+    name: str
+    modes: tuple[str, ...]
+
+    def configure(self, *, threads: int | None = None, inter_op_threads: int | None = None, device: str = "cpu", seed: int = 0) -> dict[str, Any]:
+        """Apply threads, device and seeds before any work; return the settings actually in effect."""
+        ...
+
+    def environment(self) -> dict[str, Any]:
+        """Version, build flags (oneDNN, MKL, CUDA, ...), threads and devices, as a JSON-able dict."""
+        ...
+
+    def layout(self, spec: ModelSpec) -> str:
+        """The native data layout this adapter runs ``spec`` in, and the conversion it applies."""
+        ...
+
+    def build(self, spec: ModelSpec, weights: Mapping[str, np.ndarray]) -> Any:
+        """Build ``spec`` natively and load ``weights`` (canonical layout) into it."""
+        ...
+
+    def load_weights(self, model: Any, weights: Mapping[str, np.ndarray]) -> None:
+        """Overwrite every parameter and state buffer of ``model`` from canonical weights."""
+        ...
+
+    def get_weights(self, model: Any, *, trainable_only: bool = False) -> dict[str, np.ndarray]:
+        """Read the model's tensors back, converted to the canonical layout."""
+        ...
+
+    def batch(self, x: np.ndarray, y: np.ndarray | None = None) -> Any:
+        """Move a canonical batch onto the device in the native layout (done before timing)."""
+        ...
+
+    def forward(self, model: Any, batch: Any, *, training: bool = False) -> np.ndarray:
+        """Logits for ``batch`` as numpy; ``training`` selects batch statistics and dropout."""
+        ...
+
+    def gradients(self, model: Any, batch: Any) -> tuple[float, dict[str, np.ndarray]]:
+        """Mean cross-entropy loss in training mode and the gradient of every trainable tensor."""
+        ...
+
+    def optimizer(self, model: Any, spec: OptimizerSpec) -> Any:
+        """A native optimizer over the model's trainable tensors."""
+        ...
+
+    def train_step(self, model: Any, optimizer: Any, mode: str = "eager") -> Callable[[Any], Any]:
+        """A callable doing one forward, backward and optimizer step on a batch in ``mode``.
+
+        It returns the loss as a native scalar (not synchronised); :meth:`scalar` reads it.
+        """
+        ...
+
+    def predict(self, model: Any, mode: str = "eager") -> Callable[[Any], Any]:
+        """A callable computing inference logits of a batch in ``mode`` (native, not synchronised)."""
+        ...
+
+    def scalar(self, value: Any) -> float:
+        """Read a native scalar (waits for the device)."""
+        ...
+
+    def sync(self) -> None:
+        """Wait until queued device work is done (a no-op on CPU)."""
+        ...
+
+
+# name -> (adapter module, import name of the framework, pip requirement for the error message)
+REGISTRY: dict[str, tuple[str, str, str]] = {
+    "torch": ("showdown.frameworks.torch", "torch", "torch==2.13.0"),
+    "tensorflow": ("showdown.frameworks.tensorflow", "tensorflow", "tensorflow-cpu==2.21.*"),
+}
+FRAMEWORKS = tuple(REGISTRY)
+# Execution modes, named per framework; known here so the parent can validate without importing.
+MODES: dict[str, tuple[str, ...]] = {
+    "torch": ("eager", "compiled"),
+    "tensorflow": ("eager", "function", "xla"),
+}
+
+
+def check_name(name: str) -> str:
+    """Return ``name`` if it is a known framework, else raise the standard error."""
+    if name not in REGISTRY:
+        raise unknown("framework", name, FRAMEWORKS)
+    return name
+
+
+def is_installed(name: str) -> bool:
+    """Whether the framework's package can be imported, without importing it."""
+    return importlib.util.find_spec(REGISTRY[check_name(name)][1]) is not None
+
+
+def installed() -> tuple[str, ...]:
+    """The known frameworks installed here, in registry order."""
+    return tuple(n for n in FRAMEWORKS if is_installed(n))
+
+
+def require(name: str) -> str:
+    """Check that ``name`` is known and installed (no import); raise a clear error otherwise."""
+    if not is_installed(name):
+        raise FrameworkUnavailable(f"framework {name!r} is not installed: pip install '{REGISTRY[name][2]}'")
+    return name
+
+
+def load(name: str) -> Framework:
+    """Import the adapter of ``name`` and return it. Only child processes should call this."""
+    require(name)
+    module = importlib.import_module(REGISTRY[name][0])
+    return module.Adapter()
+
+
+def check_mode(framework: str, mode: str) -> str:
+    """Return ``mode`` if ``framework`` has it, else raise naming the framework's modes."""
+    if mode not in MODES[check_name(framework)]:
+        raise unknown(f"mode for {framework}", mode, MODES[framework])
+    return mode
