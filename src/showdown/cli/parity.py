@@ -7,7 +7,7 @@ import json
 import sys
 
 from showdown.cli import options
-from showdown.errors import unknown
+from showdown.errors import ConfigError, positive_int, unknown
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--workloads", nargs="+", metavar="W", help="workloads to check (default: all)")
     p.add_argument("--preset", default="tiny", help="size preset (default: tiny)")
+    p.add_argument("--frameworks", nargs="+", metavar="F", help="the two frameworks to compare (default: torch tensorflow)")
+    p.add_argument("--batch", default="8", help="examples per batch (default: 8)")
     p.add_argument("--threads", help="intra-op threads for each framework (default: framework's own)")
     p.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
     options.add_json(p)
@@ -34,15 +36,21 @@ def run(args: argparse.Namespace) -> int:
     workloads = options.choices("workload", args.workloads, zoo.WORKLOADS)
     if args.preset not in zoo.PRESETS:
         raise unknown("preset", args.preset, zoo.PRESETS)
+    frameworks = options.choices("framework", args.frameworks, base.FRAMEWORKS)
+    if len(frameworks) != 2:
+        raise ConfigError(f"parity compares two frameworks, got {len(frameworks)}: {', '.join(frameworks)}")
+    batch = positive_int("batch size", args.batch)
     threads = options.threads_option(args.threads)
     device = options.require_device(args.device)
-    for name in base.FRAMEWORKS:
+    for name in frameworks:
         base.require(name)
 
     from showdown.scenarios import parity
 
     progress = None if args.json else _progress
-    report = parity.run(workloads, args.preset, threads=threads, device=device, on_progress=progress)
+    report = parity.run(
+        workloads, args.preset, frameworks=(frameworks[0], frameworks[1]), batch=batch, threads=threads, device=device, on_progress=progress
+    )
     if args.json:
         json.dump(report.to_dict(), sys.stdout, indent=2)
         print()

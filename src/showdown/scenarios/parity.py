@@ -90,7 +90,7 @@ def cell(payload: dict[str, Any], emit: Callable[[str, dict], None]) -> dict[str
     """Child-process entry: compute every parity array for one framework and save them as .npz.
 
     Args:
-        payload: ``framework``, ``workloads``, ``preset``, ``out_dir``, ``threads``, ``device``.
+        payload: ``framework``, ``workloads``, ``preset``, ``out_dir``, ``batch``, ``threads``, ``device``.
         emit: Progress channel to the parent.
 
     Returns:
@@ -103,7 +103,7 @@ def cell(payload: dict[str, Any], emit: Callable[[str, dict], None]) -> dict[str
     files, layouts = {}, {}
     for workload in payload["workloads"]:
         spec = _spec(workload, payload["preset"])
-        arrays = _arrays(fw, spec)
+        arrays = _arrays(fw, spec, payload.get("batch", BATCH))
         path = Path(payload["out_dir"]) / f"{fw.name}-{workload}.npz"
         np.savez(path, **arrays)
         files[workload], layouts[workload] = str(path), fw.layout(spec)
@@ -117,13 +117,13 @@ def _spec(workload: str, preset: str) -> Any:
     return zoo.build(workload, preset).without_dropout()
 
 
-def _arrays(fw: Any, spec: Any) -> dict[str, np.ndarray]:
+def _arrays(fw: Any, spec: Any, batch_size: int) -> dict[str, np.ndarray]:
     from showdown.data import synthetic
     from showdown.frameworks.base import OptimizerSpec
     from showdown.models.spec import init_weights
 
     weights = init_weights(spec, SEED)
-    x, y = synthetic.batch(spec, BATCH, SEED + 1)
+    x, y = synthetic.batch(spec, batch_size, SEED + 1)
     model = fw.build(spec, weights)
     batch = fw.batch(x, y)
     out = {"forward-eval/logits": fw.forward(model, batch, training=False)}
@@ -133,7 +133,7 @@ def _arrays(fw: Any, spec: Any) -> dict[str, np.ndarray]:
     loss, grads = fw.gradients(model, batch)
     out["loss/loss"] = np.float32(loss)
     out.update({f"gradients/{k}": v for k, v in grads.items()})
-    steps = [fw.batch(*synthetic.batch(spec, BATCH, SEED + 100 + i)) for i in range(STEPS)]
+    steps = [fw.batch(*synthetic.batch(spec, batch_size, SEED + 100 + i)) for i in range(STEPS)]
     for check, opt in (("sgd-10", SGD), ("adam-10", ADAM)):
         fw.load_weights(model, weights)
         step = fw.train_step(model, fw.optimizer(model, OptimizerSpec(**opt)))
@@ -181,6 +181,7 @@ def run(
     preset: str = "tiny",
     *,
     frameworks: tuple[str, str] = ("torch", "tensorflow"),
+    batch: int = BATCH,
     threads: int | None = None,
     device: str = "cpu",
     timeout_s: float = 900,
@@ -192,6 +193,7 @@ def run(
         workloads: Zoo workloads to check.
         preset: Size preset.
         frameworks: The two frameworks to compare.
+        batch: Examples per batch.
         threads: Intra-op threads for each child (None: the framework's default).
         device: ``cpu`` or ``cuda``.
         timeout_s: Limit for each child.
@@ -208,7 +210,7 @@ def run(
     with tempfile.TemporaryDirectory(prefix="showdown-parity-") as tmp:
         sides: dict[str, dict[str, Any]] = {}
         for name in frameworks:
-            payload = {"framework": name, "workloads": list(workloads), "preset": preset, "out_dir": tmp, "threads": threads, "device": device}
+            payload = {"framework": name, "workloads": list(workloads), "preset": preset, "out_dir": tmp, "batch": batch, "threads": threads, "device": device}
             outcome = run_cell(f"{__name__}:cell", payload, threads=threads, timeout_s=timeout_s, on_message=on_progress)
             if outcome.status != "ok" or outcome.result is None:
                 raise CellError(f"parity for {name} failed ({outcome.status}): {_reason(outcome)}")

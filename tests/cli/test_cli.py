@@ -1,0 +1,81 @@
+"""The command line as a user runs it: real processes, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+
+def showdown(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "showdown", *args], capture_output=True, text=True, env=full_env, timeout=timeout)
+
+
+def test_help_is_fast_and_imports_no_framework():
+    code = "import sys, time; t=time.perf_counter(); from showdown.cli.main import build_parser; build_parser(); print(time.perf_counter()-t, 'torch' in sys.modules, 'tensorflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[1:] == ["False", "False"]
+    assert float(out[0]) < 0.5
+    start = time.perf_counter()
+    result = showdown("--help")
+    assert result.returncode == 0 and "parity" in result.stdout
+    assert time.perf_counter() - start < 5
+
+
+BAD = [
+    (["parity", "--workloads", "resnet"], "unknown workload 'resnet': choose from mlp, cnn, lstm, transformer"),
+    (["parity", "--preset", "huge"], "unknown preset 'huge': choose from tiny, default, large"),
+    (["parity", "--frameworks", "torch,jax"], "unknown framework 'jax': choose from torch, tensorflow"),
+    (["parity", "--frameworks", "torch"], "parity compares two frameworks, got 1: torch"),
+    (["parity", "--batch", "0"], "batch size must be a positive integer, got 0"),
+    (["parity", "--batch", "-3"], "batch size must be a positive integer, got -3"),
+    (["parity", "--batch", "2.5"], "batch size must be a positive integer, got '2.5'"),
+    (["parity", "--threads", "0"], "thread count must be a positive integer, got 0"),
+    (["parity", "--device", "tpu"], "unknown device 'tpu': choose from cpu, cuda"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD, ids=[" ".join(a[1:]) for a, _ in BAD])
+def test_bad_input_is_one_line_and_exit_2(args, message):
+    result = showdown(*args)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"showdown: error: {message}"
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_debug_shows_the_traceback():
+    result = showdown("parity", "--workloads", "resnet", env={"SHOWDOWN_DEBUG": "1"})
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr and "unknown workload 'resnet'" in result.stderr
+
+
+def test_unknown_command_is_exit_2():
+    result = showdown("fly")
+    assert result.returncode == 2 and "invalid choice: 'fly'" in result.stderr
+
+
+def test_missing_framework_names_the_install_command():
+    code = "import sys; sys.modules['tensorflow'] = None; from showdown.cli.main import main; sys.exit(main(['parity']))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "showdown: error: framework 'tensorflow' is not installed: pip install 'tensorflow-cpu==2.21.*'"
+
+
+def test_parity_json_on_two_workloads(both):
+    result = showdown("parity", "--workloads", "mlp,lstm", "--json", "--threads", "2")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["passed"] is True
+    assert {(r["workload"], r["check"]) for r in data["results"]} >= {("mlp", "forward-train"), ("lstm", "adam-10")}
+    assert all(r["max_rel"] <= r["tolerance"] for r in data["results"])
+
+
+def test_parity_table(both):
+    result = showdown("parity", "--workloads", "mlp")
+    assert result.returncode == 0, result.stderr
+    assert "all 6 checks passed" in result.stdout and "forward-eval" in result.stdout
