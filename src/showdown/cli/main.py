@@ -16,6 +16,11 @@ from showdown import __version__
 
 # command name -> module under showdown.cli (kept in the order --help shows them)
 COMMANDS: dict[str, str] = {
+    "run": "run",
+    "runs": "runs",
+    "show": "show",
+    "compare": "compare",
+    "export": "export",
     "parity": "parity",
 }
 

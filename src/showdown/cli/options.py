@@ -68,3 +68,15 @@ def require_device(device: str) -> str:
 
 
 __all__ = ["ConfigError", "add_json", "choices", "positive_ints", "require_device", "split", "threads_option"]
+
+
+def add_db(parser: argparse.ArgumentParser) -> None:
+    """The ``--db`` option (default: $SHOWDOWN_DB or ./showdown-results/showdown.sqlite)."""
+    parser.add_argument("--db", help="results database (default: $SHOWDOWN_DB or ./showdown-results/showdown.sqlite)")
+
+
+def open_store(args: argparse.Namespace, *, create: bool = True):  # noqa: ANN201 - Store, imported lazily
+    """Open the database named by ``--db`` (or the default)."""
+    from showdown.store import Store
+
+    return Store.open(args.db, create=create)

@@ -111,6 +111,10 @@ class Framework(Protocol):
         """Wait until queued device work is done (a no-op on CPU)."""
         ...
 
+    def device_memory(self, *, reset: bool = False) -> dict[str, int] | None:
+        """The accelerator allocator's current and peak bytes (None on CPU); ``reset`` restarts the peak."""
+        ...
+
 
 # name -> (adapter module, import name of the framework, pip requirement for the error message)
 REGISTRY: dict[str, tuple[str, str, str]] = {

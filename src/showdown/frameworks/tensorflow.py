@@ -318,5 +318,14 @@ class Adapter:
         return float(value)
 
     def sync(self) -> None:
-        # Eager results are ready when returned; reading a value (scalar) forces completion on GPU.
-        return None
+        if self.device != "/CPU:0":
+            tf.test.experimental.sync_devices()
+
+    def device_memory(self, *, reset: bool = False) -> dict[str, int] | None:
+        if self.device == "/CPU:0":
+            return None
+        name = self.device.strip("/")  # "GPU:0"
+        if reset:
+            tf.config.experimental.reset_memory_stats(name)
+        info = tf.config.experimental.get_memory_info(name)
+        return {"current_bytes": int(info["current"]), "peak_bytes": int(info["peak"])}

@@ -349,3 +349,14 @@ class Adapter:
     def sync(self) -> None:
         if self.device.type == "cuda":
             torch.cuda.synchronize()
+
+    def device_memory(self, *, reset: bool = False) -> dict[str, int] | None:
+        if self.device.type != "cuda":
+            return None
+        if reset:
+            torch.cuda.reset_peak_memory_stats()
+        return {
+            "current_bytes": torch.cuda.memory_allocated(),
+            "peak_bytes": torch.cuda.max_memory_allocated(),
+            "peak_reserved_bytes": torch.cuda.max_memory_reserved(),
+        }

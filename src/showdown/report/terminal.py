@@ -37,3 +37,202 @@ def parity(report: Any) -> None:
         console.print(f"[red bold]{len(failed)} of {len(report.results)} checks failed[/]")
     else:
         console.print(f"[green bold]all {len(report.results)} checks passed[/]: both frameworks run the same models")
+
+
+# --- runs ------------------------------------------------------------------------------------
+
+import contextlib  # noqa: E402
+import json  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+
+UNITS = {"s": 1e3}  # seconds are shown in milliseconds
+
+
+@contextlib.contextmanager
+def progress(total: int) -> Iterator[Callable[[Any], None]]:
+    """A progress bar on stderr: cell n of N, elapsed, ETA, and the cell that just finished."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    console = Console(stderr=True, highlight=False)
+    columns = (TextColumn("cell"), MofNCompleteColumn(), BarColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.description}"))
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("", total=total)
+
+        def advance(p: Any) -> None:
+            mark = "[green]ok[/]" if p.status == "ok" else f"[red]{p.status}: {p.message[:80]}[/]"
+            bar.update(task, advance=1, description=f"{p.key} {mark}")
+            if p.status != "ok":
+                console.print(f"[red]✗ {p.key}: {p.message}[/]")
+
+        yield advance
+
+
+def dump_json(data: Any) -> None:
+    """Print JSON to stdout."""
+    print(json.dumps(data, indent=2, default=str, allow_nan=False) if _finite(data) else json.dumps(_clean(data), indent=2, default=str))
+
+
+def _finite(data: Any) -> bool:
+    try:
+        json.dumps(data, allow_nan=False, default=str)
+        return True
+    except ValueError:
+        return False
+
+
+def _clean(data: Any) -> Any:
+    if isinstance(data, float) and data != data:
+        return None
+    if isinstance(data, dict):
+        return {k: _clean(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_clean(v) for v in data]
+    return data
+
+
+def run_data(store: Any, run_id: str) -> dict[str, Any]:
+    """Everything about a run as one JSON-able dict."""
+    from dataclasses import asdict
+
+    from showdown.analysis import compare
+
+    run = store.get_run(run_id)
+    summaries: dict[str, dict[str, Any]] = {}
+    for s in store.summaries(run_id):
+        summaries.setdefault(s.cell_key, {})[s.metric] = s.stats
+    cells = [
+        {"key": c.key, "status": c.status, "config": c.config, "summaries": summaries.get(c.key, {}), "result": c.result, "failure": c.failure}
+        for c in store.cells(run_id)
+    ]
+    return {
+        "run": {k: v for k, v in asdict(run).items()},
+        "manifest_flags": manifest_flags(store, run_id),
+        "cells": cells,
+        "comparisons": [asdict(r) for r in compare.frameworks(store, run_id)],
+        "break_even": compare.break_even(store, run_id),
+    }
+
+
+def manifest_flags(store: Any, run_id: str) -> list[str]:
+    """Settings that differ between the frameworks, from what each cell reported it ran with."""
+    from showdown.measure.fairness import Manifest
+
+    run = store.get_run(run_id)
+    sides: dict[str, dict[str, Any]] = {}
+    for c in store.cells(run_id):
+        settings = (c.result or {}).get("settings")
+        if settings:
+            sides.setdefault(c.config["framework"], {}).update(
+                {k: settings[k] for k in ("intra_op_threads", "dtype", "device") if k in settings}
+            )
+    data = dict(run.manifest)
+    data["sides"] = sides
+    return Manifest.from_dict(data).flags() if sides else []
+
+
+def list_runs(runs: list[Any], *, as_json: bool = False) -> None:
+    """One row per run."""
+    if as_json:
+        dump_json([{"id": r.id, "created_at": r.created_at, "status": r.status, "suite": r.suite, "notes": r.notes} for r in runs])
+        return
+    table = Table(title="showdown runs")
+    for col in ("run", "created (UTC)", "status", "suite", "frameworks", "notes"):
+        table.add_column(col)
+    for r in runs:
+        fws = ", ".join(f"{k} {v.get('version')}" for k, v in r.environment.get("frameworks", {}).items())
+        table.add_row(r.id, r.created_at[:19], r.status, r.suite, fws, r.notes or "")
+    _console().print(table)
+
+
+def _fmt(stats: dict[str, Any], unit: str) -> tuple[str, str, str]:
+    scale = UNITS.get(unit, 1.0)
+    median = f"{stats['median'] * scale:.3g}"
+    ci = f"{stats['ci_low'] * scale:.3g}–{stats['ci_high'] * scale:.3g}"
+    p99 = f"{stats['p99'] * scale:.3g}"
+    return median, ci, p99
+
+
+def show_run(store: Any, run_id: str) -> None:
+    """The run's header, environment, manifest flags, cell table, failures and ratios."""
+    from rich.markup import escape
+
+    from showdown.runner.execute import PRIMARY
+
+    console = _console()
+    data = run_data(store, run_id)
+    run = data["run"]
+    env = run["environment"]
+    cpu = env.get("cpu", {})
+    fws = ", ".join(f"{k} {v.get('version')}" for k, v in env.get("frameworks", {}).items())
+    console.print(f"[bold]run {run['id']}[/] {run['status']} · suite {run['suite']} · {run['created_at'][:19]} UTC")
+    console.print(f"{escape(str(cpu.get('model')))} · {cpu.get('logical_cores')} cores · {env.get('os', {}).get('system', '')} · Python {env.get('python', {}).get('version', '')} · {fws}")
+    if run.get("notes"):
+        console.print(f"notes: {escape(run['notes'])}")
+    m = run["manifest"]
+    console.print(f"fairness: intra-op threads {m.get('intra_op_threads')}, inter-op {m.get('inter_op_threads')}, {m.get('dtype')}, {m.get('device')}, data in memory")
+    for flag in data["manifest_flags"]:
+        console.print(f"[yellow]⚠ differs between frameworks: {escape(flag)}[/]")
+    table = Table(title="cells (times in ms; median with 95% bootstrap CI)")
+    for col in ("cell", "metric", "median", "95% CI", "p99", "n", "note"):
+        table.add_column(col, justify="right" if col in ("median", "95% CI", "p99", "n") else "left")
+    for c in data["cells"]:
+        metric = PRIMARY[c["config"]["scenario"]][0]
+        stats = c["summaries"].get(metric)
+        if c["status"] != "ok" or not stats:
+            reason = (c["failure"] or {}).get("reason", c["status"])
+            table.add_row(c["key"], metric, "", "", "", "", f"[red]{escape(str(reason))}[/]")
+            continue
+        unit = "fraction" if metric == "test_accuracy" else ("samples/s" if "throughput" in metric else "s")
+        median, ci, p99 = _fmt(stats, unit)
+        note = "[yellow]unstable (CV > 10%)[/]" if stats.get("unstable") else ""
+        sps = (c["result"] or {}).get("samples_per_s")
+        note += f" {sps:,.0f} samples/s" if sps else ""
+        table.add_row(c["key"], metric, median, ci, p99, str(stats["n"]), note.strip())
+    console.print(table)
+    _failures(console, data["cells"])
+    _ratios(console, data["comparisons"], data["break_even"])
+
+
+def _failures(console: Console, cells: list[dict[str, Any]]) -> None:
+    from rich.markup import escape
+
+    for c in cells:
+        if c["status"] == "failed":
+            f = c["failure"] or {}
+            console.print(f"[red]✗ {c['key']}[/]: {f.get('reason')} — {escape(str(f.get('message') or ''))}")
+
+
+def _ratios(console: Console, comparisons: list[dict[str, Any]], break_even: list[dict[str, Any]]) -> None:
+    if comparisons:
+        table = Table(title="framework comparisons (ratio of medians, 95% bootstrap CI, Mann–Whitney)")
+        for col in ("cell", "compared", "verdict"):
+            table.add_column(col)
+        for r in comparisons:
+            text = r["comparison"]["text"]
+            style = "bold" if r["comparison"]["significant"] else "dim"
+            table.add_row(r["group"], f"{r['side_a']} vs {r['side_b']}", f"[{style}]{text}[/]")
+        console.print(table)
+    for b in break_even:
+        steps = "never (no steady-state saving)" if b["steps"] is None else f"after {b['steps']:.0f} steps"
+        console.print(f"compile {b['cell']}: {b['compile_s']:.2f} s up front; pays for itself {steps}")
+
+
+def show_run_comparison(a: str, b: str, rows: list[Any], diffs: list[str], *, as_json: bool = False) -> None:
+    """Two runs, cell by cell."""
+    from dataclasses import asdict
+
+    if as_json:
+        dump_json({"run_a": a, "run_b": b, "environment_differences": diffs, "rows": [asdict(r) for r in rows]})
+        return
+    console = _console()
+    for d in diffs:
+        console.print(f"[yellow]⚠ environments differ: {d}[/]")
+    table = Table(title=f"{a} vs {b}")
+    for col in ("cell", "metric", "verdict"):
+        table.add_column(col)
+    for r in rows:
+        style = "bold" if r.comparison["significant"] else "dim"
+        table.add_row(r.group, r.metric, f"[{style}]{r.comparison['text']}[/]")
+    console.print(table)
+    if not rows:
+        console.print("no cells in common")

@@ -1,10 +1,10 @@
 """What every measurement cell does in its child process: set up the framework, build the workload,
-stream samples to the parent.
+send samples to the parent.
 
 A cell's payload is its config (see :mod:`showdown.runner.plan`): ``framework``, ``workload``,
 ``preset``, ``mode``, ``batch_size``, ``threads``, ``inter_op_threads``, ``device``, ``seed``,
 ``budget_s``, plus scenario-specific keys. Samples go to the parent as ``emit("samples", {...})``
-messages as soon as they are measured, so a cell killed half-way still leaves what it measured.
+messages in batches (see :class:`SampleBuffer`).
 """
 
 from __future__ import annotations
@@ -58,10 +58,15 @@ def workbench(payload: dict[str, Any], *, input_shape: tuple[int, ...] | None = 
         input_shape: Override the preset's input shape (digits, say).
         dropout: Keep the spec's dropout (False zeroes it).
     """
+    fw, settings = configure(payload)
+    return build(fw, settings, payload, input_shape=input_shape, dropout=dropout)
+
+
+def build(fw: Any, settings: dict[str, Any], payload: dict[str, Any], *, input_shape: tuple[int, ...] | None = None, dropout: bool = True) -> Workbench:
+    """Build the payload's workload on an already configured framework (see :func:`workbench`)."""
     from showdown.models import zoo
     from showdown.models.spec import init_weights
 
-    fw, settings = configure(payload)
     spec = zoo.build(payload["workload"], payload.get("preset", "default"), input_shape=input_shape)
     if not dropout:
         spec = spec.without_dropout()
@@ -69,15 +74,81 @@ def workbench(payload: dict[str, Any], *, input_shape: tuple[int, ...] | None = 
     return Workbench(fw, spec, weights, fw.build(spec, weights), settings)
 
 
-def sample_stream(emit: Emit, metric: str, unit: str) -> Callable[[str, float], None]:
-    """An ``on_sample(phase, value)`` callback that streams each sample to the parent."""
+class SampleBuffer:
+    """Collects samples in the child and sends them in batches.
 
-    def on_sample(phase: str, value: float) -> None:
-        emit("samples", {"metric": metric, "phase": phase, "unit": unit, "values": [float(value)]})
+    Sending every sample as it is measured would wake the parent (a JSON parse and a database
+    commit) in the middle of the timed loop; on a 2-core machine that takes CPU time from the
+    framework's thread pool while it is being timed. Samples are sent when a phase ends and at most every ``flush_s`` seconds otherwise; a cell
+    killed mid-way is re-run whole on resume, so nothing that matters is lost.
+    """
 
-    return on_sample
+    def __init__(self, emit: Emit, metric: str, unit: str, flush_s: float = 5.0) -> None:
+        import time
+
+        self._emit, self.metric, self.unit, self.flush_s = emit, metric, unit, flush_s
+        self._clock = time.monotonic
+        self._phase: str | None = None
+        self._values: list[float] = []
+        self._last = self._clock()
+
+    def __call__(self, phase: str, value: float) -> None:
+        if phase != self._phase:
+            self.flush()
+            self._phase = phase
+        self._values.append(float(value))
+        if self._clock() - self._last > self.flush_s:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send what is buffered."""
+        if self._values and self._phase is not None:
+            emit_samples(self._emit, self.metric, self._values, self.unit, self._phase)
+        self._values = []
+        self._last = self._clock()
 
 
 def emit_samples(emit: Emit, metric: str, values: list[float], unit: str, phase: str = "measure") -> None:
     """Send several samples of one metric at once."""
     emit("samples", {"metric": metric, "phase": phase, "unit": unit, "values": [float(v) for v in values]})
+
+
+def measure_loop(payload: dict[str, Any], emit: Emit, fw: Any, call: Callable[[], Any], metric: str) -> dict[str, Any]:
+    """Time ``call`` like every steady-state scenario does: first call apart, then the sampler.
+
+    The first call is timed on its own (it includes tracing or compilation in compiled modes);
+    the adaptive sampler then warms up until steady and measures until the 95 % CI of the median
+    is within ±2 % or the cell's budget is spent. Every sample is streamed to the parent.
+
+    Returns:
+        ``first_call_s`` and the sampler's bookkeeping (steady, converged, stop reason, counts).
+    """
+    import time
+
+    from showdown.measure.timer import Sampler
+
+    start = time.perf_counter()
+    call()
+    fw.sync()
+    first = time.perf_counter() - start
+    emit_samples(emit, metric, [first], "s", phase="first")
+    budget = float(payload.get("budget_s", 3.0))
+    sampler = Sampler(budget_s=budget, warmup_budget_s=max(1.0, budget / 2), min_samples=10)
+    buffer = SampleBuffer(emit, metric, "s")
+    result = sampler.run(call, sync=fw.sync, on_sample=lambda phase, v: buffer(_PHASES.get(phase, phase), v))
+    buffer.flush()
+    return {
+        "first_call_s": first,
+        "steady": result.steady,
+        "converged": result.converged,
+        "stop_reason": result.stop_reason,
+        "warmup_stop": result.warmup_stop,
+        "warmup_count": len(result.warmup),
+        "sample_count": len(result.samples),
+        "rel_ci": result.rel_ci,
+        "median_s": sorted(result.samples)[len(result.samples) // 2] if result.samples else None,
+    }
+
+
+# the sampler's phase names -> the store's
+_PHASES = {"sample": "measure", "warmup": "warmup"}

@@ -1,0 +1,106 @@
+"""Comparisons as ratios with confidence intervals: framework against framework within a run,
+compiled mode against eager (break-even), and run against run.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import product
+from typing import Any
+
+from showdown.runner.execute import PRIMARY
+from showdown.store import CellRecord, Store
+
+
+@dataclass(frozen=True)
+class Row:
+    """One comparison: what was compared, and the statistics' verdict."""
+
+    group: str
+    metric: str
+    side_a: str
+    side_b: str
+    comparison: dict[str, Any]
+
+
+def _samples(store: Store, cell: CellRecord, metric: str) -> list[float]:
+    return store.sample_values(cell.id, metric, "measure")
+
+
+def _group_key(cell: CellRecord) -> tuple:
+    c = cell.config
+    return (c["scenario"], c["workload"], c.get("preset"), c.get("batch_size"), c.get("loadgen_scenario"))
+
+
+def _label(group: tuple) -> str:
+    scenario, workload, preset, bs, ls = group
+    parts = [scenario, workload, preset] + ([f"bs{bs}"] if scenario in ("train", "infer", "serve") else []) + ([ls] if ls else [])
+    return "/".join(str(p) for p in parts)
+
+
+def frameworks(store: Store, run_id: str) -> list[Row]:
+    """Every framework-vs-framework comparison in a run, for each pair of their modes."""
+    from showdown.measure.stats import compare
+
+    groups: dict[tuple, list[CellRecord]] = defaultdict(list)
+    for cell in store.cells(run_id):
+        if cell.status == "ok":
+            groups[_group_key(cell)].append(cell)
+    rows = []
+    for group, cells in groups.items():
+        metric, lower = PRIMARY[group[0]]
+        names = sorted({c.config["framework"] for c in cells})
+        for fa, fb in ((a, b) for i, a in enumerate(names) for b in names[i + 1 :]):
+            for ca, cb in product([c for c in cells if c.config["framework"] == fa], [c for c in cells if c.config["framework"] == fb]):
+                a, b = _samples(store, ca, metric), _samples(store, cb, metric)
+                if not a or not b:
+                    continue
+                na, nb = f"{fa} {ca.config['mode']}", f"{fb} {cb.config['mode']}"
+                cmp = compare(a, b, name_a=na, name_b=nb, lower_is_better=lower)
+                rows.append(Row(_label(group), metric, na, nb, cmp.to_dict()))
+    return rows
+
+
+def break_even(store: Store, run_id: str) -> list[dict[str, Any]]:
+    """For each compiled-mode cell, the compile cost and the steps after which compiling pays off.
+
+    Compile cost = first call − steady median of the compiled mode; saving per step = eager median −
+    compiled median. ``steps`` is None when compiling never pays off (no saving).
+    """
+    summaries = {(s.cell_key, s.metric): s.stats for s in store.summaries(run_id)}
+    by_key = {c.key: c for c in store.cells(run_id) if c.status == "ok"}
+    out = []
+    for key, cell in by_key.items():
+        cfg = cell.config
+        if cfg["scenario"] not in ("train", "infer") or cfg["mode"] == "eager":
+            continue
+        eager_key = key.replace(f"/{cfg['mode']}/", "/eager/")
+        metric = PRIMARY[cfg["scenario"]][0]
+        if eager_key not in by_key or (key, metric) not in summaries or (eager_key, metric) not in summaries:
+            continue
+        compiled, eager = summaries[(key, metric)]["median"], summaries[(eager_key, metric)]["median"]
+        cost = max(0.0, (cell.result or {}).get("first_call_s", 0.0) - compiled)
+        saving = eager - compiled
+        out.append({"cell": key, "compile_s": cost, "eager_s": eager, "compiled_s": compiled,
+                    "steps": (cost / saving) if saving > 0 else None})
+    return out
+
+
+def runs(store: Store, run_a: str, run_b: str) -> tuple[list[Row], list[str]]:
+    """Cell-by-cell comparison of two runs, and the environment differences that qualify it."""
+    from showdown.measure.environment import differences
+    from showdown.measure.stats import compare
+
+    a_cells = {c.key: c for c in store.cells(run_a) if c.status == "ok"}
+    b_cells = {c.key: c for c in store.cells(run_b) if c.status == "ok"}
+    rows = []
+    for key in sorted(a_cells.keys() & b_cells.keys()):
+        ca, cb = a_cells[key], b_cells[key]
+        metric, lower = PRIMARY[ca.config["scenario"]]
+        a, b = _samples(store, ca, metric), _samples(store, cb, metric)
+        if a and b:
+            cmp = compare(a, b, name_a=run_a, name_b=run_b, lower_is_better=lower)
+            rows.append(Row(key, metric, run_a, run_b, cmp.to_dict()))
+    diffs = differences(store.get_run(run_a).environment, store.get_run(run_b).environment)
+    return rows, diffs

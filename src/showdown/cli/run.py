@@ -1,0 +1,98 @@
+"""``showdown run``: run a benchmark suite (or resume one) and store every sample."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from showdown.cli import options
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``run`` command."""
+    p = sub.add_parser("run", help="run a benchmark suite and store every sample", description=__doc__)
+    p.add_argument("--suite", default="quick", help="quick (about 10 min on 2 cores) or full (default: quick)")
+    p.add_argument("--frameworks", nargs="+", metavar="F", help="torch, tensorflow (default: both)")
+    p.add_argument("--workloads", nargs="+", metavar="W", help="mlp, cnn, lstm, transformer (default: all)")
+    p.add_argument("--scenarios", nargs="+", metavar="S", help="train, infer, serve, accuracy, coldstart")
+    p.add_argument("--modes", nargs="+", metavar="M", help="eager, compiled (torch), function, xla (tensorflow)")
+    p.add_argument("--batch-sizes", nargs="+", metavar="N", help="batch sizes for train and infer")
+    p.add_argument("--preset", help="size preset: tiny, default, large (default: default)")
+    p.add_argument("--device", help="cpu or cuda (default: cpu)")
+    p.add_argument("--threads", help="intra- and inter-op threads for both frameworks (default: all cores)")
+    p.add_argument("--budget", help="measurement seconds per cell (default: suite's)")
+    p.add_argument("--notes", help="free text stored with the run")
+    p.add_argument("--resume", metavar="RUN_ID", help="run the cells an interrupted run is missing")
+    options.add_db(p)
+    options.add_json(p)
+    p.set_defaults(func=run)
+
+
+def plan_from(args: argparse.Namespace):  # noqa: ANN201 - Plan, imported lazily
+    """Build and validate the plan the options describe."""
+    from showdown.errors import ConfigError
+    from showdown.frameworks.base import FRAMEWORKS, require
+    from showdown.measure.fairness import default_threads
+    from showdown.runner import plan as P
+
+    frameworks = tuple(options.choices("framework", args.frameworks, FRAMEWORKS))
+    for name in frameworks:
+        require(name)
+    threads = options.threads_option(args.threads) or default_threads()
+    sizes = tuple(options.positive_ints("batch size", args.batch_sizes, ()))
+    budget = None
+    if args.budget is not None:
+        try:
+            budget = float(args.budget)
+        except ValueError:
+            raise ConfigError(f"time budget must be a number of seconds, got {args.budget!r}") from None
+    return P.suite(
+        args.suite,
+        frameworks=frameworks,
+        workloads=tuple(options.split(args.workloads)) or None,
+        scenarios=tuple(options.split(args.scenarios)) or None,
+        modes=tuple(options.split(args.modes)) or None,
+        train_batch_sizes=sizes or None,
+        infer_batch_sizes=sizes or None,
+        preset=args.preset,
+        device=args.device,
+        threads=threads,
+        inter_op_threads=threads,
+        budget_s=budget,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run or resume, with a progress bar; print the results and where they are stored."""
+    from showdown.runner import execute as X
+    from showdown.runner.plan import Plan
+
+    plan = None if args.resume else plan_from(args)  # bad options fail before any file is touched
+    store = options.open_store(args)
+    if plan is None:
+        run_id = store.resolve_run(args.resume)
+        plan = Plan.from_dict(store.get_run(run_id).plan)
+        store.add_cells(run_id, plan.cells())
+    else:
+        run_id = X.start(store, plan, sys.argv[1:], args.notes)
+    pending = len(store.pending_cells(run_id))
+    print(f"run {run_id}: {pending} cells to measure, results in {store.path}", file=sys.stderr)
+    from showdown.report import terminal
+
+    try:
+        with terminal.progress(pending) as advance:
+            status = X.execute(store, run_id, plan, on_progress=advance)
+    except KeyboardInterrupt:
+        done = sum(c.status in ("ok", "failed") for c in store.cells(run_id))
+        print(
+            f"\ninterrupted: {done} of {len(store.cells(run_id))} cells are saved in {store.path}; "
+            f"resume with: showdown run --resume {run_id} --db {store.path}",
+            file=sys.stderr,
+        )
+        return 130
+    if args.json:
+        terminal.dump_json(terminal.run_data(store, run_id))
+    else:
+        terminal.show_run(store, run_id)
+        print(f"\nrun {run_id} {status}: results in {store.path} (showdown show {run_id})")
+    return 0

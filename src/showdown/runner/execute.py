@@ -1,0 +1,142 @@
+"""Run a plan's cells one child process at a time, writing every sample as it arrives.
+
+The parent never imports a framework. A cell that fails becomes a failure record and the run goes
+on. Killing the parent loses at most the cell in flight: it stays ``running`` in the database and
+``--resume`` runs it again from scratch (its partial samples are cleared first).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from showdown.runner.plan import TARGETS, Plan
+from showdown.store import CellRecord, Store
+
+# the main metric of each scenario: (metric, lower is better)
+PRIMARY: dict[str, tuple[str, bool]] = {
+    "train": ("step_time", True),
+    "infer": ("latency", True),
+    "serve": ("offline_throughput", False),
+    "accuracy": ("time_to_accuracy", True),
+    "coldstart": ("coldstart_total", True),
+}
+DISTRIBUTIONS = {"torch": "torch", "tensorflow": "tensorflow-cpu"}
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the progress display is told after each cell."""
+
+    index: int
+    total: int
+    key: str
+    status: str
+    message: str = ""
+
+
+def environment(plan: Plan) -> dict[str, Any]:
+    """The machine's environment plus each framework's installed version (read without importing it)."""
+    from showdown.measure.environment import collect
+
+    env = collect()
+    env["frameworks"] = {f: {"version": _version(f)} for f in plan.frameworks}
+    return env
+
+
+def _version(framework: str) -> str | None:
+    for dist in (framework, DISTRIBUTIONS.get(framework, framework), "tensorflow"):
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def manifest(plan: Plan) -> dict[str, Any]:
+    """The fairness manifest as requested; each side's effective settings are added as cells report."""
+    from showdown.measure.fairness import Manifest, default_threads
+
+    sizes = tuple(sorted({*plan.train_batch_sizes, *plan.infer_batch_sizes}))
+    return Manifest(
+        intra_op_threads=plan.threads or default_threads(),
+        inter_op_threads=plan.inter_op_threads or plan.threads or default_threads(),
+        device=plan.device,
+        batch_sizes=sizes,
+    ).to_dict()
+
+
+def start(store: Store, plan: Plan, argv: list[str], notes: str | None = None) -> str:
+    """Record a new run and its cells; return the run id."""
+    run_id = store.create_run(
+        suite=plan.suite, argv=argv, plan=plan.to_dict(), environment=environment(plan), manifest=manifest(plan), notes=notes
+    )
+    store.add_cells(run_id, plan.cells())
+    return run_id
+
+
+def execute(store: Store, run_id: str, plan: Plan, on_progress: Callable[[Progress], None] | None = None) -> str:
+    """Run every pending cell of ``run_id``; return the run's final status.
+
+    Raises:
+        KeyboardInterrupt: After marking the run ``interrupted`` (the cell in flight stays pending).
+    """
+    pending = store.pending_cells(run_id)
+    done = len(store.cells(run_id)) - len(pending)
+    total = done + len(pending)
+    try:
+        for i, cell in enumerate(pending, start=done + 1):
+            status, message = run_one(store, cell, plan)
+            if on_progress:
+                on_progress(Progress(i, total, cell.key, status, message))
+    except KeyboardInterrupt:
+        store.finish_run(run_id, "interrupted")
+        raise
+    failed = sum(c.status == "failed" for c in store.cells(run_id))
+    status = "complete" if failed == 0 else ("failed" if failed == total else "partial")
+    store.finish_run(run_id, status)
+    return status
+
+
+def run_one(store: Store, cell: CellRecord, plan: Plan) -> tuple[str, str]:
+    """Run one cell in a child process and store its samples, summaries and outcome."""
+    from showdown.runner.isolate import run_cell
+
+    store.start_cell(cell.id)
+
+    def on_message(kind: str, data: dict[str, Any]) -> None:
+        if kind == "samples":
+            store.add_samples(cell.id, data["metric"], data["values"], unit=data["unit"], phase=data.get("phase", "measure"))
+
+    target = TARGETS[cell.config["scenario"]]
+    outcome = run_cell(
+        target, cell.config, threads=plan.threads, timeout_s=plan.timeout_s, memory_mb=plan.memory_mb, on_message=on_message,
+        env=_env(plan),
+    )
+    if outcome.status == "ok":
+        summarize_cell(store, cell.id)
+        store.finish_cell(cell.id, status="ok", result={**(outcome.result or {}), "duration_s": outcome.duration_s, "child_peak_rss": outcome.peak_rss_bytes})
+        return "ok", ""
+    store.finish_cell(cell.id, status="failed", failure=outcome.failure_record())
+    return "failed", outcome.message or outcome.status
+
+
+def _env(plan: Plan) -> dict[str, str]:
+    env = {}
+    if plan.inter_op_threads:
+        env["TF_NUM_INTEROP_THREADS"] = str(plan.inter_op_threads)
+    return env
+
+
+def summarize_cell(store: Store, cell_id: int) -> None:
+    """Summarize every measured metric of a cell (median, IQR, percentiles, bootstrap CI)."""
+    from showdown.measure.stats import summarize
+
+    values: dict[str, list[float]] = {}
+    for row in store.samples(cell_id, phase="measure"):
+        values.setdefault(row.metric, []).append(row.value)
+    for metric, vals in values.items():
+        if vals:
+            store.add_summary(cell_id, metric, summarize(vals).to_dict())

@@ -1,0 +1,161 @@
+"""A plan — frameworks × workloads × scenarios × modes × batch sizes — and the cells it expands to.
+
+Each cell is one child process and one row in the results database. Its key names it
+(``train/torch/cnn/default/eager/bs32``) and its config is the payload the child receives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from showdown.errors import ConfigError, positive_int, unknown
+from showdown.frameworks.base import DEVICES, FRAMEWORKS, MODES
+from showdown.models.zoo import PRESETS, WORKLOADS
+
+# scenario -> child entry point
+TARGETS: dict[str, str] = {
+    "train": "showdown.scenarios.train:cell",
+    "infer": "showdown.scenarios.infer:cell",
+    "serve": "showdown.scenarios.serve:cell",
+    "accuracy": "showdown.scenarios.accuracy:cell",
+    "coldstart": "showdown.scenarios.coldstart:cell",
+}
+SCENARIOS = tuple(TARGETS)
+SUITES = ("quick", "full")
+# The mode each framework's users train in by default: PyTorch runs eagerly; Keras compiles the
+# training step with tf.function. Time-to-accuracy and cold start use it.
+DEFAULT_MODE = {"torch": "eager", "tensorflow": "function"}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one run measures. Validated at construction; see :func:`suite` for the presets."""
+
+    suite: str = "quick"
+    frameworks: tuple[str, ...] = FRAMEWORKS
+    workloads: tuple[str, ...] = WORKLOADS
+    scenarios: tuple[str, ...] = ("train", "infer", "accuracy", "coldstart")
+    modes: tuple[str, ...] = ("eager", "function")
+    train_batch_sizes: tuple[int, ...] = (32,)
+    infer_batch_sizes: tuple[int, ...] = (1, 32)
+    serve_scenarios: tuple[str, ...] = ("offline", "server")
+    preset: str = "default"
+    device: str = "cpu"
+    threads: int | None = None
+    inter_op_threads: int | None = None
+    budget_s: float = 3.0
+    seeds: tuple[int, ...] = (0, 1)
+    coldstart_repeats: int = 1
+    timeout_s: float = 600.0
+    memory_mb: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_all("framework", self.frameworks, FRAMEWORKS)
+        _check_all("workload", self.workloads, WORKLOADS)
+        _check_all("scenario", self.scenarios, SCENARIOS)
+        _check_all("device", (self.device,), DEVICES)
+        _check_all("preset", (self.preset,), PRESETS)
+        valid = sorted({m for f in self.frameworks for m in MODES[f]})
+        _check_all("mode", self.modes, valid)
+        for f in self.frameworks:
+            if not self.modes_of(f):
+                raise ConfigError(f"no mode of {f} selected: {f} has {', '.join(MODES[f])}")
+        for size in (*self.train_batch_sizes, *self.infer_batch_sizes):
+            positive_int("batch size", size)
+        if not self.budget_s > 0:
+            raise ConfigError(f"time budget must be positive, got {self.budget_s}")
+
+    def modes_of(self, framework: str) -> tuple[str, ...]:
+        """The selected modes this framework has."""
+        return tuple(m for m in self.modes if m in MODES[framework])
+
+    def cells(self) -> list[tuple[str, dict[str, Any]]]:
+        """Expand into ``(key, config)`` pairs, scenario by scenario, in a stable order."""
+        out: list[tuple[str, dict[str, Any]]] = []
+        for scenario in self.scenarios:
+            for framework in self.frameworks:
+                for workload in self.workloads:
+                    out += self._expand(scenario, framework, workload)
+        return out
+
+    def _base(self, scenario: str, framework: str, workload: str) -> dict[str, Any]:
+        return {
+            "scenario": scenario,
+            "framework": framework,
+            "workload": workload,
+            "preset": self.preset,
+            "device": self.device,
+            "threads": self.threads,
+            "inter_op_threads": self.inter_op_threads,
+            "budget_s": self.budget_s,
+            "seed": 0,
+        }
+
+    def _expand(self, scenario: str, framework: str, workload: str) -> list[tuple[str, dict[str, Any]]]:
+        base = self._base(scenario, framework, workload)
+        stem = f"{scenario}/{framework}/{workload}/{self.preset}"
+        if scenario == "accuracy":
+            mode = DEFAULT_MODE[framework]
+            return [(f"{stem}/{mode}", {**base, "mode": mode, "batch_size": 32, "seeds": list(self.seeds)})]
+        if scenario == "coldstart":
+            mode = "eager"
+            cfg = {**base, "mode": mode, "batch_size": 1, "repeats": self.coldstart_repeats}
+            return [(f"{stem}/{mode}", cfg)]
+        sizes = self.train_batch_sizes if scenario == "train" else self.infer_batch_sizes
+        out = []
+        for mode in self.modes_of(framework):
+            for bs in sizes:
+                cfg = {**base, "mode": mode, "batch_size": bs}
+                if scenario == "serve":
+                    for ls in self.serve_scenarios:
+                        out.append((f"{stem}/{mode}/bs{bs}/{ls}", {**cfg, "loadgen_scenario": ls}))
+                else:
+                    out.append((f"{stem}/{mode}/bs{bs}", cfg))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form, stored with the run."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        """Rebuild a stored plan (lists back to tuples)."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+def _check_all(kind: str, values: tuple[Any, ...], valid: tuple[str, ...] | list[str]) -> None:
+    if not values:
+        raise ConfigError(f"no {kind} selected: choose from {', '.join(valid)}")
+    for value in values:
+        if value not in valid:
+            raise unknown(kind, value, valid)
+
+
+def suite(name: str, **overrides: Any) -> Plan:
+    """The named suite with the user's overrides applied.
+
+    ``quick`` fits in about 10 minutes on a 2-core CPU: each framework's default mode plus
+    TensorFlow's eager mode, one training batch size, batch 1 and 32 for inference, 2 seeds of
+    time-to-accuracy, one cold start per workload. ``full`` adds every mode, a batch sweep from 1 to
+    256, the LoadGen server/offline scenarios, 5 seeds and 5 cold starts.
+    """
+    if name not in SUITES:
+        raise unknown("suite", name, SUITES)
+    plan = Plan(suite=name)
+    if name == "full":
+        plan = replace(
+            plan,
+            scenarios=SCENARIOS,
+            modes=("eager", "compiled", "function", "xla"),
+            train_batch_sizes=(16, 64, 256),
+            infer_batch_sizes=(1, 8, 32, 128, 256),
+            budget_s=10.0,
+            seeds=(0, 1, 2, 3, 4),
+            coldstart_repeats=5,
+        )
+    fields = {k: v for k, v in overrides.items() if v is not None}
+    if "frameworks" in fields and "modes" not in fields:
+        fields["modes"] = tuple(m for m in plan.modes if any(m in MODES[f] for f in fields["frameworks"]))
+    return replace(plan, **fields)

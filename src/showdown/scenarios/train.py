@@ -1,0 +1,36 @@
+"""Training throughput: time per step (forward, backward, optimizer) with the batch already on the
+device, samples per second, and peak memory above the process's baseline before the model existed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from showdown.scenarios import common
+
+OPTIMIZER = {"name": "sgd", "lr": 0.01, "momentum": 0.9}
+
+
+def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
+    """Child-process entry of a ``train`` cell (config keys: see :mod:`showdown.scenarios.common`)."""
+    from showdown.data import synthetic
+    from showdown.frameworks.base import OptimizerSpec
+    from showdown.measure.memory import PeakTracker
+
+    fw, settings = common.configure(payload)
+    fw.device_memory(reset=True)
+    with PeakTracker() as mem:
+        bench = common.build(fw, settings, payload)
+        batch = fw.batch(*synthetic.batch(bench.spec, payload["batch_size"], payload.get("seed", 0)))
+        step = fw.train_step(bench.model, fw.optimizer(bench.model, OptimizerSpec(**OPTIMIZER)), payload["mode"])
+        timing = common.measure_loop(payload, emit, fw, lambda: step(batch), "step_time")
+    bs = payload["batch_size"]
+    return {
+        **timing,
+        "samples_per_s": bs / timing["median_s"] if timing["median_s"] else None,
+        "peak_rss_above_baseline": mem.peak_above_baseline,
+        "memory_method": mem.method,
+        "device_memory": fw.device_memory(),
+        "optimizer": OPTIMIZER,
+        **bench.describe(),
+    }

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+
+from showdown.errors import ConfigError
+from showdown.runner import plan as P
+
+
+def test_quick_suite_covers_both_frameworks_and_all_workloads():
+    cells = dict(P.suite("quick", threads=2).cells())
+    for scenario in ("train", "infer", "accuracy", "coldstart"):
+        for fw in ("torch", "tensorflow"):
+            for wl in ("mlp", "cnn", "lstm", "transformer"):
+                assert any(k.startswith(f"{scenario}/{fw}/{wl}/") for k in cells), (scenario, fw, wl)
+    assert "train/torch/cnn/default/eager/bs32" in cells
+    assert "infer/tensorflow/lstm/default/function/bs1" in cells
+    assert not any("/compiled/" in k or "/xla/" in k for k in cells)
+
+
+def test_modes_are_per_framework():
+    plan = P.suite("full")
+    assert plan.modes_of("torch") == ("eager", "compiled")
+    assert plan.modes_of("tensorflow") == ("eager", "function", "xla")
+    keys = [k for k, _ in plan.cells()]
+    assert "train/torch/mlp/default/compiled/bs16" in keys and "train/torch/mlp/default/xla/bs16" not in keys
+    assert len(keys) == len(set(keys))
+
+
+def test_cell_config_is_the_payload():
+    key, cfg = P.suite("quick", threads=3).cells()[0]
+    assert key.startswith("train/")
+    assert cfg["threads"] == 3 and cfg["scenario"] == "train" and cfg["batch_size"] == 32
+
+
+def test_plan_round_trips_through_a_dict():
+    plan = P.suite("quick", workloads=("mlp",), threads=2)
+    assert P.Plan.from_dict(plan.to_dict()) == plan
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"workloads": ("resnet",)}, "unknown workload 'resnet': choose from mlp, cnn, lstm, transformer"),
+        ({"scenarios": ("fly",)}, "unknown scenario 'fly': choose from train, infer, serve, accuracy, coldstart"),
+        ({"frameworks": ("torch",), "modes": ("xla",)}, "unknown mode 'xla': choose from compiled, eager"),
+        ({"modes": ("compiled",)}, "no mode of tensorflow selected: tensorflow has eager, function, xla"),
+        ({"train_batch_sizes": (0,)}, "batch size must be a positive integer, got 0"),
+        ({"device": "tpu"}, "unknown device 'tpu': choose from cpu, cuda"),
+        ({"budget_s": -1.0}, "time budget must be positive, got -1.0"),
+    ],
+)
+def test_bad_plans_name_the_value(overrides, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        P.suite("quick", **overrides)
+
+
+def test_unknown_suite():
+    with pytest.raises(ConfigError, match="unknown suite 'medium': choose from quick, full"):
+        P.suite("medium")
