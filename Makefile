@@ -19,12 +19,14 @@ install: $(STAMP)
 
 run: install
 	$(VENV)/bin/showdown parity
+	$(VENV)/bin/showdown run --suite quick
 
 test: install
 	$(PY) -m pytest
 
 bench: install
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/overhead.py
+	$(PY) benchmarks/quick_suite.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", help="cpu or cuda (default: cpu)")
     p.add_argument("--threads", help="intra- and inter-op threads for both frameworks (default: all cores)")
     p.add_argument("--budget", help="measurement seconds per cell (default: suite's)")
+    p.add_argument("--timeout", help="seconds a cell may take before it is killed (default: 600)")
+    p.add_argument("--memory-mb", help="memory cap per cell in MiB (default: 75%% of the machine's memory)")
     p.add_argument("--notes", help="free text stored with the run")
     p.add_argument("--resume", metavar="RUN_ID", help="run the cells an interrupted run is missing")
     options.add_db(p)
@@ -30,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def plan_from(args: argparse.Namespace):  # noqa: ANN201 - Plan, imported lazily
     """Build and validate the plan the options describe."""
-    from showdown.errors import ConfigError
+    from showdown.errors import positive_int
     from showdown.frameworks.base import FRAMEWORKS, require
     from showdown.measure.fairness import default_threads
     from showdown.runner import plan as P
@@ -40,12 +42,9 @@ def plan_from(args: argparse.Namespace):  # noqa: ANN201 - Plan, imported lazily
         require(name)
     threads = options.threads_option(args.threads) or default_threads()
     sizes = tuple(options.positive_ints("batch size", args.batch_sizes, ()))
-    budget = None
-    if args.budget is not None:
-        try:
-            budget = float(args.budget)
-        except ValueError:
-            raise ConfigError(f"time budget must be a number of seconds, got {args.budget!r}") from None
+    budget = _seconds("time budget", args.budget)
+    timeout = _seconds("timeout", args.timeout)
+    memory = positive_int("memory cap (MiB)", args.memory_mb) if args.memory_mb is not None else default_memory_mb()
     return P.suite(
         args.suite,
         frameworks=frameworks,
@@ -59,7 +58,33 @@ def plan_from(args: argparse.Namespace):  # noqa: ANN201 - Plan, imported lazily
         threads=threads,
         inter_op_threads=threads,
         budget_s=budget,
+        timeout_s=timeout,
+        memory_mb=memory,
     )
+
+
+def _seconds(kind: str, value: str | None) -> float | None:
+    from showdown.errors import ConfigError
+
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ConfigError(f"{kind} must be a number of seconds, got {value!r}") from None
+    if not seconds > 0:
+        raise ConfigError(f"{kind} must be positive, got {value}")
+    return seconds
+
+
+def default_memory_mb() -> int | None:
+    """75 % of physical memory: a runaway cell is killed before the system's OOM killer acts."""
+    import os
+
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 0.75 / 2**20)
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,68 @@
+"""The engine's overhead: its measured step time against a bare hand-written loop on the same cell.
+
+Both sides run in fresh child processes with the same threads; the bare loop times the same
+training step with nothing but ``time.perf_counter`` around it. Prints each figure and the
+ratio engine/bare (target: ≤ 1.02), for each framework installed.
+
+    .venv/bin/python benchmarks/overhead.py [--workload mlp] [--preset default] [--batch 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from typing import Any
+
+from showdown.frameworks.base import installed
+from showdown.runner.isolate import run_cell
+
+
+def bare(payload: dict[str, Any], emit: Any) -> dict[str, Any]:
+    """Child: the same step as the train scenario, timed by a plain loop (after the same warm-up count)."""
+    from showdown.data import synthetic
+    from showdown.frameworks.base import OptimizerSpec
+    from showdown.scenarios import common
+    from showdown.scenarios.train import OPTIMIZER
+
+    bench = common.workbench(payload)
+    fw = bench.fw
+    batch = fw.batch(*synthetic.batch(bench.spec, payload["batch_size"], 0))
+    step = fw.train_step(bench.model, fw.optimizer(bench.model, OptimizerSpec(**OPTIMIZER)), payload["mode"])
+    for _ in range(payload["warmup"]):
+        step(batch)
+    times = []
+    for _ in range(payload["n"]):
+        t = time.perf_counter()
+        step(batch)
+        fw.sync()
+        times.append(time.perf_counter() - t)
+    return {"median_s": statistics.median(times)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workload", default="mlp")
+    parser.add_argument("--preset", default="default")
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    print(f"engine overhead: {args.workload}/{args.preset} batch {args.batch}, {args.rounds} alternating rounds")
+    for fw in installed():
+        mode = "eager" if fw == "torch" else "function"
+        payload = {"scenario": "train", "framework": fw, "workload": args.workload, "preset": args.preset, "mode": mode,
+                   "batch_size": args.batch, "threads": args.threads, "budget_s": 3.0, "seed": 0}
+        engine, plain = [], []
+        for _ in range(args.rounds):  # alternate so drift on a shared machine hits both sides
+            e = run_cell("showdown.scenarios.train:cell", payload, threads=args.threads)
+            engine.append(e.result["median_s"])
+            n = max(20, e.result["sample_count"])
+            b = run_cell(f"{__name__}:bare", {**payload, "warmup": e.result["warmup_count"], "n": n}, threads=args.threads)
+            plain.append(b.result["median_s"])
+        me, mb = statistics.median(engine), statistics.median(plain)
+        print(f"  {fw:<10} {mode:<8} engine {me * 1e3:8.3f} ms  bare loop {mb * 1e3:8.3f} ms  ratio {me / mb:.3f}  (target <= 1.02)")
+
+
+if __name__ == "__main__":
+    main()
