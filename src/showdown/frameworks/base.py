@@ -116,6 +116,30 @@ class Framework(Protocol):
         ...
 
 
+class Binding(Protocol):
+    """An adapter's tie between one canonical tensor and its native storage."""
+
+    trainable: bool
+
+    def read(self) -> np.ndarray: ...
+
+    def write(self, value: np.ndarray) -> None: ...
+
+
+def write_bindings(bindings: Mapping[str, Binding], weights: Mapping[str, np.ndarray]) -> None:
+    """Load canonical ``weights`` through an adapter's bindings, naming any tensor that is missing."""
+    missing = sorted(set(bindings) - set(weights))
+    if missing:
+        raise ConfigError(f"weights lack {len(missing)} tensors, first {missing[0]!r}")
+    for name, binding in bindings.items():
+        binding.write(weights[name])
+
+
+def read_bindings(bindings: Mapping[str, Binding], trainable_only: bool = False) -> dict[str, np.ndarray]:
+    """Read every (or every trainable) tensor back in the canonical layout."""
+    return {n: b.read() for n, b in bindings.items() if b.trainable or not trainable_only}
+
+
 # name -> (adapter module, import name of the framework, pip requirement for the error message)
 REGISTRY: dict[str, tuple[str, str, str]] = {
     "torch": ("showdown.frameworks.torch", "torch", "torch==2.13.0"),

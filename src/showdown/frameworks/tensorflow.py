@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from showdown.errors import ConfigError  # noqa: E402
-from showdown.frameworks.base import MODES, OptimizerSpec, check_mode  # noqa: E402
+from showdown.frameworks.base import MODES, OptimizerSpec, check_mode, read_bindings, write_bindings  # noqa: E402
 from showdown.models import spec as S  # noqa: E402
 
 
@@ -259,14 +259,10 @@ class Adapter:
         return model
 
     def load_weights(self, model: Model, weights: Mapping[str, np.ndarray]) -> None:
-        missing = sorted(set(model.bindings) - set(weights))
-        if missing:
-            raise ConfigError(f"weights lack {len(missing)} tensors, first {missing[0]!r}")
-        for name, binding in model.bindings.items():
-            binding.write(weights[name])
+        write_bindings(model.bindings, weights)
 
     def get_weights(self, model: Model, *, trainable_only: bool = False) -> dict[str, np.ndarray]:
-        return {n: b.read() for n, b in model.bindings.items() if b.trainable or not trainable_only}
+        return read_bindings(model.bindings, trainable_only)
 
     def batch(self, x: np.ndarray, y: np.ndarray | None = None) -> Batch:
         with tf.device(self.device):

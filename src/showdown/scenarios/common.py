@@ -152,3 +152,15 @@ def measure_loop(payload: dict[str, Any], emit: Emit, fw: Any, call: Callable[[]
 
 # the sampler's phase names -> the store's
 _PHASES = {"sample": "measure", "warmup": "warmup"}
+
+
+def steady_result(timing: dict[str, Any], batch_size: int, memory: Any, fw: Any, bench: Workbench) -> dict[str, Any]:
+    """The result of a steady-state cell: timing, throughput, memory and the manifest inputs."""
+    return {
+        **timing,
+        "samples_per_s": batch_size / timing["median_s"] if timing["median_s"] else None,
+        "peak_rss_above_baseline": memory.peak_above_baseline,
+        "memory_method": memory.method,
+        "device_memory": fw.device_memory(),
+        **bench.describe(),
+    }

@@ -22,12 +22,4 @@ def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
         batch = fw.batch(x)
         predict = fw.predict(bench.model, payload["mode"])
         timing = common.measure_loop(payload, emit, fw, lambda: predict(batch), "latency")
-    bs = payload["batch_size"]
-    return {
-        **timing,
-        "samples_per_s": bs / timing["median_s"] if timing["median_s"] else None,
-        "peak_rss_above_baseline": mem.peak_above_baseline,
-        "memory_method": mem.method,
-        "device_memory": fw.device_memory(),
-        **bench.describe(),
-    }
+    return {**common.steady_result(timing, payload["batch_size"], mem, fw, bench)}

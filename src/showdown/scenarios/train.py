@@ -24,13 +24,4 @@ def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
         batch = fw.batch(*synthetic.batch(bench.spec, payload["batch_size"], payload.get("seed", 0)))
         step = fw.train_step(bench.model, fw.optimizer(bench.model, OptimizerSpec(**OPTIMIZER)), payload["mode"])
         timing = common.measure_loop(payload, emit, fw, lambda: step(batch), "step_time")
-    bs = payload["batch_size"]
-    return {
-        **timing,
-        "samples_per_s": bs / timing["median_s"] if timing["median_s"] else None,
-        "peak_rss_above_baseline": mem.peak_above_baseline,
-        "memory_method": mem.method,
-        "device_memory": fw.device_memory(),
-        "optimizer": OPTIMIZER,
-        **bench.describe(),
-    }
+    return {**common.steady_result(timing, payload["batch_size"], mem, fw, bench), "optimizer": OPTIMIZER}
