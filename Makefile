@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-EXTRAS ?= torch,tensorflow,export,test
+EXTRAS ?= torch,tensorflow,export,serve,test
 
 .PHONY: install run test bench clean
 

@@ -18,7 +18,7 @@ def _fill(store: Store, run_id: str, medians: dict[str, float], first: dict[str,
             continue
         store.start_cell(cell.id)
         values = medians[cell.key] * (1 + 0.01 * rng.standard_normal(40))
-        metric = X.PRIMARY[cell.config["scenario"]][0]
+        metric = X.primary(cell.config)[0]
         store.add_samples(cell.id, metric, values.tolist(), unit="s")
         X.summarize_cell(store, cell.id)
         store.finish_cell(cell.id, status="ok", result={"first_call_s": (first or {}).get(cell.key, medians[cell.key])})

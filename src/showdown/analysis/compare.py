@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
-from showdown.runner.execute import PRIMARY
+from showdown.runner.execute import primary
 from showdown.store import CellRecord, Store
 
 
@@ -49,7 +49,7 @@ def frameworks(store: Store, run_id: str) -> list[Row]:
             groups[_group_key(cell)].append(cell)
     rows = []
     for group, cells in groups.items():
-        metric, lower = PRIMARY[group[0]]
+        metric, lower = primary(cells[0].config)
         names = sorted({c.config["framework"] for c in cells})
         for fa, fb in ((a, b) for i, a in enumerate(names) for b in names[i + 1 :]):
             for ca, cb in product([c for c in cells if c.config["framework"] == fa], [c for c in cells if c.config["framework"] == fb]):
@@ -76,7 +76,7 @@ def break_even(store: Store, run_id: str) -> list[dict[str, Any]]:
         if cfg["scenario"] not in ("train", "infer") or cfg["mode"] == "eager":
             continue
         eager_key = key.replace(f"/{cfg['mode']}/", "/eager/")
-        metric = PRIMARY[cfg["scenario"]][0]
+        metric = primary(cfg)[0]
         if eager_key not in by_key or (key, metric) not in summaries or (eager_key, metric) not in summaries:
             continue
         compiled, eager = summaries[(key, metric)]["median"], summaries[(eager_key, metric)]["median"]
@@ -97,7 +97,7 @@ def runs(store: Store, run_a: str, run_b: str) -> tuple[list[Row], list[str]]:
     rows = []
     for key in sorted(a_cells.keys() & b_cells.keys()):
         ca, cb = a_cells[key], b_cells[key]
-        metric, lower = PRIMARY[ca.config["scenario"]]
+        metric, lower = primary(ca.config)
         a, b = _samples(store, ca, metric), _samples(store, cb, metric)
         if a and b:
             cmp = compare(a, b, name_a=run_a, name_b=run_b, lower_is_better=lower)

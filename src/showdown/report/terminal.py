@@ -156,7 +156,7 @@ def show_run(store: Any, run_id: str) -> None:
     """The run's header, environment, manifest flags, cell table, failures and ratios."""
     from rich.markup import escape
 
-    from showdown.runner.execute import PRIMARY
+    from showdown.runner.execute import primary
 
     console = _console()
     data = run_data(store, run_id)
@@ -176,13 +176,13 @@ def show_run(store: Any, run_id: str) -> None:
     for col in ("cell", "metric", "median", "95% CI", "p99", "n", "note"):
         table.add_column(col, justify="right" if col in ("median", "95% CI", "p99", "n") else "left")
     for c in data["cells"]:
-        metric = PRIMARY[c["config"]["scenario"]][0]
+        metric, lower = primary(c["config"])
         stats = c["summaries"].get(metric)
         if c["status"] != "ok" or not stats:
             reason = (c["failure"] or {}).get("reason", c["status"])
             table.add_row(c["key"], metric, "", "", "", "", f"[red]{escape(str(reason))}[/]")
             continue
-        unit = "fraction" if metric == "test_accuracy" else ("samples/s" if "throughput" in metric else "s")
+        unit = "s" if lower else "per second"
         median, ci, p99 = _fmt(stats, unit)
         note = "[yellow]unstable (CV > 10%)[/]" if stats.get("unstable") else ""
         sps = (c["result"] or {}).get("samples_per_s")

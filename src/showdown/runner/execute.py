@@ -19,10 +19,19 @@ from showdown.store import CellRecord, Store
 PRIMARY: dict[str, tuple[str, bool]] = {
     "train": ("step_time", True),
     "infer": ("latency", True),
-    "serve": ("offline_throughput", False),
+    "serve/offline": ("offline_throughput", False),
+    "serve/server": ("server_qps", False),
     "accuracy": ("time_to_accuracy", True),
     "coldstart": ("coldstart_total", True),
 }
+
+
+def primary(config: dict[str, Any]) -> tuple[str, bool]:
+    """The main metric of a cell and whether lower is better."""
+    scenario = config["scenario"]
+    if scenario == "serve":
+        scenario = f"serve/{config.get('loadgen_scenario', 'offline')}"
+    return PRIMARY[scenario]
 DISTRIBUTIONS = {"torch": "torch", "tensorflow": "tensorflow-cpu"}
 
 
