@@ -141,3 +141,18 @@ def test_missing_weights_are_named(framework):
 def test_layout_is_recorded(framework):
     layout = framework.layout(zoo.build("cnn", "tiny"))
     assert ("NCHW" in layout) or ("NHWC" in layout)
+
+
+def test_callables_set_training_state_on_every_call(framework):
+    _, weights, model, batch = _setup(framework, "cnn")
+    predict = framework.predict(model)
+    step = framework.train_step(model, framework.optimizer(model, base.OptimizerSpec("sgd", lr=1e-9)))
+    expected = framework.forward(model, batch, training=False)
+    step(batch)  # training mode: moves the running statistics
+    moved = framework.get_weights(model)["stem_bn.moving_mean"]
+    assert not np.allclose(moved, weights["stem_bn.moving_mean"])
+    logits = framework.numpy(predict(batch))  # back to inference mode: running statistics, no update
+    assert np.array_equal(framework.get_weights(model)["stem_bn.moving_mean"], moved)
+    assert logits.shape == expected.shape and not np.array_equal(logits, expected)
+    step(batch)
+    assert not np.array_equal(framework.get_weights(model)["stem_bn.moving_mean"], moved)

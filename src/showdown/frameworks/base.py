@@ -95,16 +95,24 @@ class Framework(Protocol):
     def train_step(self, model: Any, optimizer: Any, mode: str = "eager") -> Callable[[Any], Any]:
         """A callable doing one forward, backward and optimizer step on a batch in ``mode``.
 
-        It returns the loss as a native scalar (not synchronised); :meth:`scalar` reads it.
+        Each call runs in training mode (batch statistics, dropout), whatever ran before it. It
+        returns the loss as a native scalar (not synchronised); :meth:`scalar` reads it.
         """
         ...
 
     def predict(self, model: Any, mode: str = "eager") -> Callable[[Any], Any]:
-        """A callable computing inference logits of a batch in ``mode`` (native, not synchronised)."""
+        """A callable computing inference logits of a batch in ``mode`` (native, not synchronised).
+
+        Each call runs in inference mode (running statistics, no dropout).
+        """
         ...
 
     def scalar(self, value: Any) -> float:
         """Read a native scalar (waits for the device)."""
+        ...
+
+    def numpy(self, value: Any) -> np.ndarray:
+        """Copy a native array (logits, say) to host memory as numpy."""
         ...
 
     def sync(self) -> None:

@@ -313,6 +313,9 @@ class Adapter:
     def scalar(self, value: Any) -> float:
         return float(value)
 
+    def numpy(self, value: Any) -> np.ndarray:
+        return np.asarray(value)
+
     def sync(self) -> None:
         if self.device != "/CPU:0":
             tf.test.experimental.sync_devices()

@@ -316,10 +316,12 @@ class Adapter:
 
     def train_step(self, model: Model, optimizer: torch.optim.Optimizer, mode: str = "eager") -> Callable[[Batch], Any]:
         check_mode(self.name, mode)
-        model.module.train(True)
-        net = torch.compile(model.module) if mode == "compiled" else model.module
+        module = model.module
+        net = torch.compile(module) if mode == "compiled" else module
 
         def step(batch: Batch) -> torch.Tensor:
+            if not module.training:  # one check per call, like Keras's training=True argument
+                module.train(True)
             optimizer.zero_grad(set_to_none=True)
             loss = F.cross_entropy(net(batch.x), batch.y)
             loss.backward()
@@ -330,10 +332,12 @@ class Adapter:
 
     def predict(self, model: Model, mode: str = "eager") -> Callable[[Batch], Any]:
         check_mode(self.name, mode)
-        model.module.train(False)
-        net = torch.compile(model.module) if mode == "compiled" else model.module
+        module = model.module
+        net = torch.compile(module) if mode == "compiled" else module
 
         def run(batch: Batch) -> torch.Tensor:
+            if module.training:
+                module.train(False)
             with torch.no_grad():
                 return net(batch.x)
 
@@ -341,6 +345,9 @@ class Adapter:
 
     def scalar(self, value: Any) -> float:
         return float(value.item())
+
+    def numpy(self, value: Any) -> np.ndarray:
+        return value.detach().cpu().numpy()
 
     def sync(self) -> None:
         if self.device.type == "cuda":

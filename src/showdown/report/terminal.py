@@ -166,6 +166,9 @@ def show_run(store: Any, run_id: str) -> None:
     fws = ", ".join(f"{k} {v.get('version')}" for k, v in env.get("frameworks", {}).items())
     console.print(f"[bold]run {run['id']}[/] {run['status']} · suite {run['suite']} · {run['created_at'][:19]} UTC")
     console.print(f"{escape(str(cpu.get('model')))} · {cpu.get('logical_cores')} cores · {env.get('os', {}).get('system', '')} · Python {env.get('python', {}).get('version', '')} · {fws}")
+    load = env.get("load_average")
+    if load and cpu.get("logical_cores") and load[0] > 0.25 * cpu["logical_cores"]:
+        console.print(f"[yellow]⚠ the machine was busy when the run started (load average {load[0]:.2f} on {cpu['logical_cores']} cores): timings may be distorted[/]")
     if run.get("notes"):
         console.print(f"notes: {escape(run['notes'])}")
     m = run["manifest"]

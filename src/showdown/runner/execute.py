@@ -50,8 +50,13 @@ def environment(plan: Plan) -> dict[str, Any]:
     """The machine's environment plus each framework's installed version (read without importing it)."""
     from showdown.measure.environment import collect
 
+    import os
+
     env = collect()
     env["frameworks"] = {f: {"version": _version(f)} for f in plan.frameworks}
+    # Other work on the machine distorts timings badly (OpenMP thread pools oversubscribed): keep
+    # the load at the start so a reader can judge, and `show` can warn.
+    env["load_average"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     return env
 
 
