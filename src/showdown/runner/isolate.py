@@ -28,6 +28,7 @@ from typing import Any
 
 from showdown.errors import ConfigError, positive_int, unknown
 from showdown.runner.child import MSG_FD_ENV
+from showdown.runner.procs import SessionMemory, kill_session
 
 STATUSES = ("ok", "error", "timeout", "oom", "crashed", "interrupted")
 
@@ -219,7 +220,7 @@ def _supervise(
     try:
         watch.loop()
     except BaseException:
-        _kill_session(proc.pid)
+        kill_session(proc.pid)
         proc.wait()
         raise
     finally:
@@ -252,7 +253,7 @@ class _Watch:
         self.started = time.monotonic()
         self.deadline = self.started + limits.timeout_s
         self.cap_bytes = limits.cap_bytes
-        self.tree = _SessionMemory(proc.pid)
+        self.tree = SessionMemory(proc.pid)
         self.sel = selectors.DefaultSelector()
         self.sel.register(msg_fd, selectors.EVENT_READ, "msg")
         self.sel.register(proc.stdout.fileno(), selectors.EVENT_READ, "out")
@@ -346,7 +347,7 @@ class _Watch:
 
     def _kill(self, reason: str | None, message: str) -> None:
         self.killed_for, self.kill_message = reason, message
-        _kill_session(self.proc.pid)
+        kill_session(self.proc.pid)
         self.drain_until = time.monotonic() + DRAIN_GRACE_S
 
     def _unregister(self, fd: int) -> None:
@@ -415,66 +416,3 @@ def _signal_name(code: int | None) -> str | None:
         return signal.Signals(-code).name
     except ValueError:
         return f"signal {-code}"
-
-
-def _kill_session(sid: int) -> None:
-    """SIGKILL the child's process group and every other process left in its session."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
-        os.killpg(sid, signal.SIGKILL)
-    for pid in _session_members(sid):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
-
-
-class _SessionMemory:
-    """Samples the summed RSS of the processes in the child's session."""
-
-    RESCAN_EVERY = 10  # finding members scans all of /proc; reading known ones is cheap
-
-    def __init__(self, sid: int) -> None:
-        self.sid = sid
-        self.members: list[int] = [sid]
-        self.peak: int | None = None
-        self._polls = 0
-
-    def sample(self) -> int | None:
-        """Read the current total RSS in bytes (None when /proc cannot tell)."""
-        if self._polls % self.RESCAN_EVERY == 0:
-            self.members = _session_members(self.sid) or [self.sid]
-        self._polls += 1
-        sizes = [size for size in map(_rss_bytes, self.members) if size is not None]
-        if not sizes:
-            return None
-        total = sum(sizes)
-        self.peak = total if self.peak is None else max(self.peak, total)
-        return total
-
-
-def _session_members(sid: int) -> list[int]:
-    """Pids in session ``sid`` (the child's own group included), from /proc."""
-    try:
-        names = os.listdir("/proc")
-    except OSError:
-        return []
-    return [int(name) for name in names if name.isdigit() and _session_of(name) == sid]
-
-
-def _session_of(pid: str) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            text = handle.read()
-    except OSError:
-        return None
-    fields = text[text.rfind(b")") + 2 :].split()  # the command name may hold spaces
-    return int(fields[3]) if len(fields) > 3 else None
-
-
-def _rss_bytes(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/status", "rb") as handle:
-            for line in handle:
-                if line.startswith(b"VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        return None
-    return None  # a zombie has no VmRSS line
