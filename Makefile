@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-EXTRAS ?= torch,tensorflow,export,serve,test
+EXTRAS ?= torch,tensorflow,export,serve,deploy,test
 
 .PHONY: install run test bench clean
 

@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "show": "show",
     "compare": "compare",
     "export": "export",
+    "deploy": "deploy",
     "parity": "parity",
 }
 

@@ -80,3 +80,16 @@ def open_store(args: argparse.Namespace, *, create: bool = True):  # noqa: ANN20
     from showdown.store import Store
 
     return Store.open(args.db, create=create)
+
+
+def seconds(kind: str, value: str | None) -> float | None:
+    """Parse a positive number of seconds (None stays None)."""
+    if value is None:
+        return None
+    try:
+        result = float(value)
+    except ValueError:
+        raise ConfigError(f"{kind} must be a number of seconds, got {value!r}") from None
+    if not result > 0:
+        raise ConfigError(f"{kind} must be positive, got {value}")
+    return result

@@ -42,8 +42,8 @@ def plan_from(args: argparse.Namespace):  # noqa: ANN201 - Plan, imported lazily
         require(name)
     threads = options.threads_option(args.threads) or default_threads()
     sizes = tuple(options.positive_ints("batch size", args.batch_sizes, ()))
-    budget = _seconds("time budget", args.budget)
-    timeout = _seconds("timeout", args.timeout)
+    budget = options.seconds("time budget", args.budget)
+    timeout = options.seconds("timeout", args.timeout)
     memory = positive_int("memory cap (MiB)", args.memory_mb) if args.memory_mb is not None else default_memory_mb()
     return P.suite(
         args.suite,
@@ -61,20 +61,6 @@ def plan_from(args: argparse.Namespace):  # noqa: ANN201 - Plan, imported lazily
         timeout_s=timeout,
         memory_mb=memory,
     )
-
-
-def _seconds(kind: str, value: str | None) -> float | None:
-    from showdown.errors import ConfigError
-
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise ConfigError(f"{kind} must be a number of seconds, got {value!r}") from None
-    if not seconds > 0:
-        raise ConfigError(f"{kind} must be positive, got {value}")
-    return seconds
 
 
 def default_memory_mb() -> int | None:

@@ -68,6 +68,10 @@ class Framework(Protocol):
         """Build ``spec`` natively and load ``weights`` (canonical layout) into it."""
         ...
 
+    def native(self, model: Any) -> Any:
+        """The framework's own model object (``nn.Module``, ``keras.Model``), for exporters."""
+        ...
+
     def load_weights(self, model: Any, weights: Mapping[str, np.ndarray]) -> None:
         """Overwrite every parameter and state buffer of ``model`` from canonical weights."""
         ...

@@ -258,6 +258,9 @@ class Adapter:
         self.load_weights(model, weights)
         return model
 
+    def native(self, model: Model) -> Any:
+        return model.net
+
     def load_weights(self, model: Model, weights: Mapping[str, np.ndarray]) -> None:
         write_bindings(model.bindings, weights)
 

@@ -23,6 +23,8 @@ PRIMARY: dict[str, tuple[str, bool]] = {
     "serve/server": ("server_qps", False),
     "accuracy": ("time_to_accuracy", True),
     "coldstart": ("coldstart_total", True),
+    "deploy": ("latency_bs1", True),
+    "footprint": ("import_time", True),
 }
 
 
@@ -119,6 +121,10 @@ def run_one(store: Store, cell: CellRecord, plan: Plan) -> tuple[str, str]:
     from showdown.runner.isolate import run_cell
 
     store.start_cell(cell.id)
+    skip = skip_reason(cell.config)
+    if skip:
+        store.finish_cell(cell.id, status="failed", failure={"reason": "skipped", "message": skip, "exit_status": None, "stderr_tail": ""})
+        return "skipped", skip
 
     def on_message(kind: str, data: dict[str, Any]) -> None:
         if kind == "samples":
@@ -135,6 +141,17 @@ def run_one(store: Store, cell: CellRecord, plan: Plan) -> tuple[str, str]:
         return "ok", ""
     store.finish_cell(cell.id, status="failed", failure=outcome.failure_record())
     return "failed", outcome.message or outcome.status
+
+
+def skip_reason(config: dict[str, Any]) -> str | None:
+    """Why a cell cannot run here (a missing runtime), with the command that would fix it."""
+    if config["scenario"] != "deploy":
+        return None
+    from showdown.deploy.paths import get
+
+    info = get(config["path"])
+    missing = info.missing()
+    return f"{info.name} needs {', '.join(missing)}, not installed: {info.install}" if missing else None
 
 
 def _env(plan: Plan) -> dict[str, str]:

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from showdown.errors import ConfigError, positive_int, unknown
+from showdown.deploy.paths import PATHS
 from showdown.frameworks.base import DEVICES, FRAMEWORKS, MODES
 from showdown.models.zoo import PRESETS, WORKLOADS
 
@@ -20,6 +21,8 @@ TARGETS: dict[str, str] = {
     "serve": "showdown.scenarios.serve:cell",
     "accuracy": "showdown.scenarios.accuracy:cell",
     "coldstart": "showdown.scenarios.coldstart:cell",
+    "deploy": "showdown.scenarios.deploy:cell",
+    "footprint": "showdown.scenarios.deploy:footprint_cell",
 }
 SCENARIOS = tuple(TARGETS)
 SUITES = ("quick", "full")
@@ -40,6 +43,7 @@ class Plan:
     train_batch_sizes: tuple[int, ...] = (32,)
     infer_batch_sizes: tuple[int, ...] = (1, 32)
     serve_scenarios: tuple[str, ...] = ("offline", "server")
+    paths: tuple[str, ...] = ("onnx-ort", "litert")
     preset: str = "default"
     device: str = "cpu"
     threads: int | None = None
@@ -57,6 +61,8 @@ class Plan:
         _check_all("scenario", self.scenarios, SCENARIOS)
         _check_all("device", (self.device,), DEVICES)
         _check_all("preset", (self.preset,), PRESETS)
+        if "deploy" in self.scenarios or "footprint" in self.scenarios:
+            _check_all("deployment path", self.paths, tuple(PATHS))
         valid = sorted({m for f in self.frameworks for m in MODES[f]})
         _check_all("mode", self.modes, valid)
         for f in self.frameworks:
@@ -75,6 +81,9 @@ class Plan:
         """Expand into ``(key, config)`` pairs, scenario by scenario, in a stable order."""
         out: list[tuple[str, dict[str, Any]]] = []
         for scenario in self.scenarios:
+            if scenario == "footprint":
+                out += self._footprints()
+                continue
             for framework in self.frameworks:
                 for workload in self.workloads:
                     out += self._expand(scenario, framework, workload)
@@ -99,6 +108,9 @@ class Plan:
         if scenario == "accuracy":
             mode = DEFAULT_MODE[framework]
             return [(f"{stem}/{mode}", {**base, "mode": mode, "batch_size": 32, "seeds": list(self.seeds)})]
+        if scenario == "deploy":
+            chosen = [p for p in self.paths if PATHS[p].framework == framework]
+            return [(f"{stem}/{p}", {**base, "mode": "eager", "batch_size": 1, "path": p}) for p in chosen]
         if scenario == "coldstart":
             mode = "eager"
             cfg = {**base, "mode": mode, "batch_size": 1, "repeats": self.coldstart_repeats}
@@ -114,6 +126,11 @@ class Plan:
                 else:
                     out.append((f"{stem}/{mode}/bs{bs}", cfg))
         return out
+
+    def _footprints(self) -> list[tuple[str, dict[str, Any]]]:
+        runtimes = dict.fromkeys(PATHS[p].runtime for p in self.paths if PATHS[p].framework in self.frameworks)
+        runtimes.update(dict.fromkeys(self.frameworks))  # the source frameworks are runtimes too
+        return [(f"footprint/{r}", {"scenario": "footprint", "runtime": r, "repeats": 3}) for r in runtimes]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form, stored with the run."""

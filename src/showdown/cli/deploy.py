@@ -1,0 +1,58 @@
+"""``showdown deploy``: every export path of both frameworks, exported, run and verified."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+
+from showdown.cli import options
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``deploy`` command."""
+    p = sub.add_parser("deploy", help="export along every deployment path, run in the target runtime, verify", description=__doc__)
+    p.add_argument("--frameworks", nargs="+", metavar="F", help="source frameworks (default: both)")
+    p.add_argument("--workloads", nargs="+", metavar="W", help="mlp, cnn, lstm, transformer (default: all)")
+    p.add_argument("--paths", nargs="+", metavar="P", help="deployment paths (default: every path of the chosen frameworks)")
+    p.add_argument("--preset", default="default", help="size preset (default: default)")
+    p.add_argument("--threads", help="threads for source and runtime (default: all cores)")
+    p.add_argument("--budget", default="2", help="latency measurement seconds per batch size (default: 2)")
+    options.add_db(p)
+    options.add_json(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Plan the deploy cells, run them like any other run, print the matrix and the footprints."""
+    from showdown.deploy.paths import PATHS
+    from showdown.frameworks.base import FRAMEWORKS, require
+    from showdown.measure.fairness import default_threads
+    from showdown.runner import execute as X
+    from showdown.runner.plan import suite
+
+    frameworks = tuple(options.choices("framework", args.frameworks, FRAMEWORKS))
+    for name in frameworks:
+        require(name)
+    paths = options.choices("deployment path", args.paths, tuple(PATHS), [p for p, i in PATHS.items() if i.framework in frameworks])
+    threads = options.threads_option(args.threads) or default_threads()
+    budget = options.seconds("time budget", args.budget)
+    plan = suite(
+        "quick", frameworks=frameworks, workloads=tuple(options.split(args.workloads)) or None, scenarios=("deploy", "footprint"),
+        paths=tuple(paths), preset=args.preset, threads=threads, inter_op_threads=threads, budget_s=budget,
+    )
+    plan = dataclasses.replace(plan, suite="deploy")
+    store = options.open_store(args)
+    run_id = X.start(store, plan, sys.argv[1:])
+    from showdown.report import deploy as report
+    from showdown.report import terminal
+
+    print(f"run {run_id}: {len(store.pending_cells(run_id))} cells, results in {store.path}", file=sys.stderr)
+    with terminal.progress(len(store.pending_cells(run_id))) as advance:
+        X.execute(store, run_id, plan, on_progress=advance)
+    if args.json:
+        terminal.dump_json(report.data(store, run_id))
+    else:
+        report.show(store, run_id)
+        print(f"\nrun {run_id}: results in {store.path}")
+    return 0

@@ -1,0 +1,192 @@
+"""Deployment: export a digits-trained model along one path and run the artifact in its runtime.
+
+A ``deploy`` cell has two stages, each in its own process:
+
+1. *source* (this cell's process, the source framework): build the workload for digits, train it a
+   few epochs with Adam, record its test accuracy and its logits on the test set, then export the
+   artifact (timed) and measure its size on disk;
+2. *runtime* (a fresh process that imports only the path's runtime): load the artifact (timed),
+   measure latency at batch 1 and 32 with the adaptive sampler, the process's peak memory, and the
+   artifact's logits on the same test inputs — hence the largest absolute and relative deviation
+   from the source model and the test accuracy after export.
+
+A failed export is recorded with the exporter's message verbatim; it is a result, not a crash.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from showdown.scenarios import common
+
+TRAIN_EPOCHS = 3
+LATENCY_BATCHES = (1, 32)
+
+
+def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
+    """Child-process entry of a ``deploy`` cell; payload adds ``path`` to the usual keys."""
+    import tempfile
+
+    from showdown.deploy import paths
+
+    info = paths.get(payload["path"])
+    with tempfile.TemporaryDirectory(prefix="showdown-deploy-") as tmp:
+        source = _source_stage(payload, info, Path(tmp), emit)
+        if not source["exported"]:
+            return source
+        runtime = _runtime_stage(payload, info, source, Path(tmp), emit)
+    return {**source, **runtime, "accuracy_drop": _drop(source, runtime)}
+
+
+def _drop(source: dict[str, Any], runtime: dict[str, Any]) -> float | None:
+    after = runtime.get("accuracy_after")
+    return None if after is None else source["accuracy_before"] - after
+
+
+def _source_stage(payload: dict[str, Any], info: Any, tmp: Path, emit: common.Emit) -> dict[str, Any]:
+    from showdown.data import digits
+
+    fw, settings = common.configure(payload)
+    bench = common.build(fw, settings, payload, input_shape=digits.input_shape(payload["workload"]), dropout=False)
+    split = digits.load(payload["workload"])
+    _train(fw, bench.model, split, payload.get("train_epochs", TRAIN_EPOCHS), payload.get("seed", 0))
+    predict = fw.predict(bench.model, "eager")
+    logits = np.concatenate([fw.numpy(predict(fw.batch(x))) for x in _chunks(split.x_test, 64)])
+    np.savez(tmp / "reference.npz", x=split.x_test, y=split.y_test, logits=logits)
+    out = tmp / "artifact"
+    out.mkdir()
+    exporter = _resolve(info.exporter)
+    start = time.perf_counter()
+    try:
+        meta = exporter(fw.native(bench.model), bench.spec, out, split.x_train[:256])
+    except Exception as exc:  # noqa: BLE001 - any exporter failure is the result we record
+        return {**_head(payload, info, bench, logits, split), "exported": False, "error_type": type(exc).__name__, "error": str(exc)}
+    export_s = time.perf_counter() - start
+    common.emit_samples(emit, "export_time", [export_s], "s")
+    artifact = Path(meta["artifact"])
+    return {**_head(payload, info, bench, logits, split), "exported": True, "export_s": export_s, "size_bytes": _size(artifact), "export_info": meta}
+
+
+def _head(payload: dict[str, Any], info: Any, bench: Any, logits: np.ndarray, split: Any) -> dict[str, Any]:
+    return {
+        "path": info.name,
+        "runtime": info.runtime,
+        "quantization": info.quantization,
+        "accuracy_before": float(np.mean(logits.argmax(-1) == split.y_test)),
+        **bench.describe(),
+    }
+
+
+def _train(fw: Any, model: Any, split: Any, epochs: int, seed: int) -> None:
+    from showdown.frameworks.base import OptimizerSpec
+    from showdown.scenarios.accuracy import batch_schedule, shuffle_orders
+
+    step = fw.train_step(model, fw.optimizer(model, OptimizerSpec("adam", lr=1e-3)), "eager")
+    for epoch in batch_schedule(shuffle_orders(seed, len(split.y_train), epochs + 1), 32):
+        for idx in epoch:
+            step(fw.batch(split.x_train[idx], split.y_train[idx]))
+
+
+def _chunks(x: np.ndarray, size: int) -> list[np.ndarray]:
+    return np.array_split(x, math.ceil(len(x) / size))
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _resolve(target: str) -> Any:
+    module, name = target.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _runtime_stage(payload: dict[str, Any], info: Any, source: dict[str, Any], tmp: Path, emit: common.Emit) -> dict[str, Any]:
+    from showdown.runner.isolate import run_cell
+
+    job = {
+        "runner": info.runner,
+        "artifact": source["export_info"]["artifact"],
+        "info": {**source["export_info"], "threads": payload.get("threads")},
+        "reference": str(tmp / "reference.npz"),
+        "budget_s": payload.get("budget_s", 2.0),
+    }
+    outcome = run_cell(f"{__name__}:run_artifact", job, threads=payload.get("threads"), timeout_s=payload.get("timeout_s", 600), on_message=emit)
+    if outcome.status != "ok":
+        return {"ran": False, "runtime_failure": outcome.failure_record()}
+    return {"ran": True, **(outcome.result or {})}
+
+
+def run_artifact(job: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
+    """Runtime-stage entry: a fresh process that imports only the artifact's runtime."""
+    import sys
+
+    from showdown.measure.memory import peak_rss_bytes, rss_bytes
+
+    ref = np.load(job["reference"])
+    base = rss_bytes()
+    start = time.perf_counter()
+    runner = _resolve(job["runner"])(job["artifact"], job["info"])
+    load_s = time.perf_counter() - start
+    loaded = rss_bytes()
+    sizes = [b for b in LATENCY_BATCHES if b in job["info"].get("batch_sizes", LATENCY_BATCHES)]
+    outputs = _outputs(runner, ref["x"], max(sizes))
+    latency = {f"bs{b}": _latency(runner, ref["x"][:b], job["budget_s"], emit, f"latency_bs{b}") for b in sizes}
+    return {
+        "load_s": load_s,
+        "latency": latency,
+        "rss_before_load": base,
+        "rss_after_load": loaded,
+        "peak_rss": peak_rss_bytes(),
+        "frameworks_loaded": sorted(m for m in ("torch", "tensorflow", "keras") if m in sys.modules),
+        **_deviation(outputs, ref["logits"], ref["y"]),
+    }
+
+
+def _outputs(runner: Any, x: np.ndarray, batch: int) -> np.ndarray:
+    parts = []
+    for i in range(0, len(x), batch):
+        chunk = x[i : i + batch]
+        if len(chunk) < batch:  # a fixed-batch artifact: pad, then drop the padding
+            pad = np.concatenate([chunk, np.zeros((batch - len(chunk), *chunk.shape[1:]), chunk.dtype)])
+            parts.append(runner.run(pad)[: len(chunk)])
+        else:
+            parts.append(runner.run(chunk))
+    return np.concatenate(parts).astype(np.float32)
+
+
+def _latency(runner: Any, x: np.ndarray, budget: float, emit: common.Emit, metric: str) -> dict[str, float]:
+    from showdown.measure.stats import summarize
+    from showdown.measure.timer import Sampler
+
+    buffer = common.SampleBuffer(emit, metric, "s")
+    result = Sampler(budget_s=budget, warmup_budget_s=max(0.5, budget / 2)).run(lambda: runner.run(x), on_sample=lambda p, v: buffer("measure" if p == "sample" else p, v))
+    buffer.flush()
+    s = summarize(result.samples)
+    return {"p50": s.median, "p99": s.p99, "n": s.n}
+
+
+def _deviation(outputs: np.ndarray, logits: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    diff = np.abs(outputs.astype(np.float64) - logits.astype(np.float64))
+    scale = float(np.max(np.abs(logits))) or 1.0
+    return {
+        "max_abs_deviation": float(diff.max()),
+        "max_rel_deviation": float(diff.max() / scale),
+        "argmax_agreement": float(np.mean(outputs.argmax(-1) == logits.argmax(-1))),
+        "accuracy_after": float(np.mean(outputs.argmax(-1) == labels)),
+    }
+
+
+def footprint_cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
+    """Child-process entry of a ``footprint`` cell: one runtime's size, import time and memory."""
+    from showdown.deploy.footprint import measure
+
+    result = measure(payload["runtime"], repeats=payload.get("repeats", 3))
+    common.emit_samples(emit, "import_time", result["import_s"], "s")
+    return json.loads(json.dumps(result))
