@@ -45,7 +45,6 @@ import contextlib  # noqa: E402
 import json  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 
-UNITS = {"s": 1e3}  # seconds are shown in milliseconds
 
 
 @contextlib.contextmanager
@@ -145,11 +144,14 @@ def list_runs(runs: list[Any], *, as_json: bool = False) -> None:
 
 
 def _fmt(stats: dict[str, Any], unit: str) -> tuple[str, str, str]:
-    scale = UNITS.get(unit, 1.0)
-    median = f"{stats['median'] * scale:.3g}"
-    ci = f"{stats['ci_low'] * scale:.3g}–{stats['ci_high'] * scale:.3g}"
-    p99 = f"{stats['p99'] * scale:.3g}"
-    return median, ci, p99
+    if unit != "s":
+        return f"{stats['median']:.4g}", f"{stats['ci_low']:.4g}–{stats['ci_high']:.4g}", f"{stats['p99']:.4g}"
+    scale, suffix = (1.0, " s") if stats["median"] >= 1.0 else (1e3, " ms")
+    return (
+        f"{stats['median'] * scale:.3g}{suffix}",
+        f"{stats['ci_low'] * scale:.3g}–{stats['ci_high'] * scale:.3g}",
+        f"{stats['p99'] * scale:.3g}{suffix}",
+    )
 
 
 def show_run(store: Any, run_id: str) -> None:
@@ -175,7 +177,7 @@ def show_run(store: Any, run_id: str) -> None:
     console.print(f"fairness: intra-op threads {m.get('intra_op_threads')}, inter-op {m.get('inter_op_threads')}, {m.get('dtype')}, {m.get('device')}, data in memory")
     for flag in data["manifest_flags"]:
         console.print(f"[yellow]⚠ differs between frameworks: {escape(flag)}[/]")
-    table = Table(title="cells (times in ms; median with 95% bootstrap CI)")
+    table = Table(title="cells (median with 95% bootstrap CI of the median)")
     for col in ("cell", "metric", "median", "95% CI", "p99", "n", "note"):
         table.add_column(col, justify="right" if col in ("median", "95% CI", "p99", "n") else "left")
     for c in data["cells"]:

@@ -38,7 +38,7 @@ class Plan:
     suite: str = "quick"
     frameworks: tuple[str, ...] = FRAMEWORKS
     workloads: tuple[str, ...] = WORKLOADS
-    scenarios: tuple[str, ...] = ("train", "infer", "accuracy", "coldstart")
+    scenarios: tuple[str, ...] = ("train", "infer", "accuracy", "coldstart", "deploy", "footprint")
     modes: tuple[str, ...] = ("eager", "function")
     train_batch_sizes: tuple[int, ...] = (32,)
     infer_batch_sizes: tuple[int, ...] = (1, 32)
@@ -49,8 +49,8 @@ class Plan:
     threads: int | None = None
     inter_op_threads: int | None = None
     budget_s: float = 3.0
-    seeds: tuple[int, ...] = (0, 1)
-    coldstart_repeats: int = 1
+    seeds: tuple[int, ...] = (0, 1, 2)
+    coldstart_repeats: int = 3
     timeout_s: float = 600.0
     memory_mb: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -154,9 +154,11 @@ def suite(name: str, **overrides: Any) -> Plan:
     """The named suite with the user's overrides applied.
 
     ``quick`` fits in about 10 minutes on a 2-core CPU: each framework's default mode plus
-    TensorFlow's eager mode, one training batch size, batch 1 and 32 for inference, 2 seeds of
-    time-to-accuracy, one cold start per workload. ``full`` adds every mode, a batch sweep from 1 to
-    256, the LoadGen server/offline scenarios, 5 seeds and 5 cold starts.
+    TensorFlow's eager mode, one training batch size, batch 1 and 32 for inference, 3 seeds of
+    time-to-accuracy, 3 cold starts per workload, and two deployment paths (ONNX Runtime from
+    PyTorch, LiteRT from TensorFlow) with the runtimes' footprints. ``full`` adds every mode, a
+    batch sweep from 1 to 256, the LoadGen server/offline scenarios, 5 seeds, 5 cold starts and
+    every deployment path.
     """
     if name not in SUITES:
         raise unknown("suite", name, SUITES)
@@ -171,6 +173,7 @@ def suite(name: str, **overrides: Any) -> Plan:
             budget_s=10.0,
             seeds=(0, 1, 2, 3, 4),
             coldstart_repeats=5,
+            paths=tuple(PATHS),
         )
     fields = {k: v for k, v in overrides.items() if v is not None}
     if "frameworks" in fields and "modes" not in fields:
