@@ -45,7 +45,7 @@ def frameworks(store: Store, run_id: str) -> list[Row]:
 
     groups: dict[tuple, list[CellRecord]] = defaultdict(list)
     for cell in store.cells(run_id):
-        if cell.status == "ok" and "framework" in cell.config and cell.config["scenario"] != "deploy":
+        if cell.status == "ok" and "framework" in cell.config and cell.config["scenario"] not in ("deploy", "devx"):
             groups[_group_key(cell)].append(cell)
     rows = []
     for group, cells in groups.items():

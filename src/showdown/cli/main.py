@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "compare": "compare",
     "export": "export",
     "deploy": "deploy",
+    "devx": "devx",
     "parity": "parity",
 }
 

@@ -180,7 +180,10 @@ def show_run(store: Any, run_id: str) -> None:
     table = Table(title="cells (median with 95% bootstrap CI of the median)")
     for col in ("cell", "metric", "median", "95% CI", "p99", "n", "note"):
         table.add_column(col, justify="right" if col in ("median", "95% CI", "p99", "n") else "left")
+    sections = {c["config"]["scenario"] for c in data["cells"]} & {"deploy", "footprint", "devx"}
     for c in data["cells"]:
+        if c["config"]["scenario"] in ("deploy", "footprint", "devx"):
+            continue  # shown in their own sections below
         metric, lower = primary(c["config"])
         stats = c["summaries"].get(metric)
         if c["status"] != "ok" or not stats:
@@ -193,9 +196,18 @@ def show_run(store: Any, run_id: str) -> None:
         sps = (c["result"] or {}).get("samples_per_s")
         note += f" {sps:,.0f} samples/s" if sps else ""
         table.add_row(c["key"], metric, median, ci, p99, str(stats["n"]), note.strip())
-    console.print(table)
+    if table.row_count:
+        console.print(table)
     _failures(console, data["cells"])
     _ratios(console, data["comparisons"], data["break_even"])
+    if sections & {"deploy", "footprint"}:
+        from showdown.report import deploy
+
+        deploy.show(store, run_id)
+    if "devx" in sections:
+        from showdown.report import devx
+
+        devx.show(store, run_id)
 
 
 def _failures(console: Console, cells: list[dict[str, Any]]) -> None:

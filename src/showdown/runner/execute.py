@@ -25,6 +25,7 @@ PRIMARY: dict[str, tuple[str, bool]] = {
     "coldstart": ("coldstart_total", True),
     "deploy": ("latency_bs1", True),
     "footprint": ("import_time", True),
+    "devx": ("devx_score", False),
 }
 
 

@@ -23,6 +23,7 @@ TARGETS: dict[str, str] = {
     "coldstart": "showdown.scenarios.coldstart:cell",
     "deploy": "showdown.scenarios.deploy:cell",
     "footprint": "showdown.scenarios.deploy:footprint_cell",
+    "devx": "showdown.scenarios.devx:cell",
 }
 SCENARIOS = tuple(TARGETS)
 SUITES = ("quick", "full")
@@ -83,6 +84,9 @@ class Plan:
         for scenario in self.scenarios:
             if scenario == "footprint":
                 out += self._footprints()
+                continue
+            if scenario == "devx":
+                out += [(f"devx/{f}", {**self._base("devx", f, "all"), "workload": None}) for f in self.frameworks]
                 continue
             for framework in self.frameworks:
                 for workload in self.workloads:
