@@ -42,27 +42,30 @@ def show(store: Any, run_id: str, *, width: int = 100) -> None:
         for o in entry.get("observations", []):
             behaviour = o["status"] + (f" at {o['stage']}" if o.get("stage") else "")
             style = {"raised": "", "silent": "[red]", "ok": "[green]", "skipped": "[dim]"}[o["status"]]
-            first = (o.get("message") or "").strip().splitlines()[:1]
             table.add_row(
                 o["mistake"], f"{name} · {o['mode']}", f"{style}{behaviour}[/]" if style else behaviour,
                 _mark(o["names_evidence"]) if o["status"] == "raised" else "", _mark(o["points_at_fault"]) if o["status"] == "raised" else "",
-                escape(first[0][:width]) if first else "",
+                escape(_telling_line(o)[:width]),
             )
     console.print(table)
     for name, entry in d["frameworks"].items():
         if entry["status"] != "ok":
             console.print(f"[red]{name}: devx cell failed: {escape(str((entry['failure'] or {}).get('message')))}[/]")
             continue
-        groups = entry["score"].get("groups", entry["score"])
-        console.print(f"[bold]{name}[/] score: {escape(str(_scores(groups)))}")
+        for group in entry["score"]["groups"].values():
+            console.print(f"[bold]{name} {group['mode']}[/] score {group['points']:g}/{group['max']:g} = {group['fraction']:.3f} ({group['counts']})")
     console.print(f"[dim]{d['formula']}[/]")
     _code_size(console, d)
 
 
-def _scores(groups: Any) -> str:
-    if isinstance(groups, dict):
-        return ", ".join(f"{k}: {v.get('score', v) if isinstance(v, dict) else v:.2f}" if isinstance(v, (int, float)) or (isinstance(v, dict) and isinstance(v.get("score"), (int, float))) else f"{k}: {v}" for k, v in groups.items())
-    return str(groups)
+def _telling_line(obs: dict[str, Any]) -> str:
+    """The message line a reader needs: the first naming the evidence found, else the first line."""
+    lines = [line.strip() for line in (obs.get("message") or "").splitlines() if line.strip()]
+    for token in obs.get("evidence_found") or ():
+        for line in lines:
+            if token in line:  # a long line is shown from a little before the evidence
+                return ("…" if line.index(token) > 40 else "") + line[max(0, line.index(token) - 40) :]
+    return lines[0] if lines else ""
 
 
 def _code_size(console: Any, d: dict[str, Any]) -> None:
