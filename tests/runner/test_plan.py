@@ -41,7 +41,7 @@ def test_plan_round_trips_through_a_dict():
     ("overrides", "message"),
     [
         ({"workloads": ("resnet",)}, "unknown workload 'resnet': choose from mlp, cnn, lstm, transformer"),
-        ({"scenarios": ("fly",)}, "unknown scenario 'fly': choose from train, infer, serve, accuracy, coldstart"),
+        ({"scenarios": ("fly",)}, "unknown scenario 'fly': choose from train, infer, serve, accuracy, coldstart, deploy, footprint, devx"),
         ({"frameworks": ("torch",), "modes": ("xla",)}, "unknown mode 'xla': choose from compiled, eager"),
         ({"modes": ("compiled",)}, "no mode of tensorflow selected: tensorflow has eager, function, xla"),
         ({"train_batch_sizes": (0,)}, "batch size must be a positive integer, got 0"),
