@@ -24,7 +24,8 @@ RUNTIMES: dict[str, tuple[str, tuple[str, ...]]] = {
     "tensorflow": ("import tensorflow", ("tensorflow-cpu", "tensorflow", "keras")),
     "onnxruntime": ("import onnxruntime", ("onnxruntime",)),
     "litert": ("from ai_edge_litert.interpreter import Interpreter", ("ai-edge-litert",)),
-    "executorch": ("from executorch.runtime import Runtime", ("executorch",)),
+    # ExecuTorch's Python runtime imports torch and torchao (its bindings need torch tensors)
+    "executorch": ("from executorch.runtime import Runtime", ("executorch", "torch", "torchao")),
 }
 
 _PROBE = """
