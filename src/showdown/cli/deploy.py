@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 
 from showdown.cli import options
 
@@ -26,33 +25,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Plan the deploy cells, run them like any other run, print the matrix and the footprints."""
     from showdown.deploy.paths import PATHS
-    from showdown.frameworks.base import FRAMEWORKS, require
     from showdown.measure.fairness import default_threads
-    from showdown.runner import execute as X
+    from showdown.report import deploy as report
     from showdown.runner.plan import suite
 
-    frameworks = tuple(options.choices("framework", args.frameworks, FRAMEWORKS))
-    for name in frameworks:
-        require(name)
+    frameworks = options.frameworks(args)
     paths = options.choices("deployment path", args.paths, tuple(PATHS), [p for p, i in PATHS.items() if i.framework in frameworks])
     threads = options.threads_option(args.threads) or default_threads()
-    budget = options.seconds("time budget", args.budget)
     plan = suite(
         "quick", frameworks=frameworks, workloads=tuple(options.split(args.workloads)) or None, scenarios=("deploy", "footprint"),
-        paths=tuple(paths), preset=args.preset, threads=threads, inter_op_threads=threads, budget_s=budget,
+        paths=tuple(paths), preset=args.preset, threads=threads, inter_op_threads=threads, budget_s=options.seconds("time budget", args.budget),
     )
-    plan = dataclasses.replace(plan, suite="deploy")
-    store = options.open_store(args)
-    run_id = X.start(store, plan, sys.argv[1:])
-    from showdown.report import deploy as report
-    from showdown.report import terminal
-
-    print(f"run {run_id}: {len(store.pending_cells(run_id))} cells, results in {store.path}", file=sys.stderr)
-    with terminal.progress(len(store.pending_cells(run_id))) as advance:
-        X.execute(store, run_id, plan, on_progress=advance)
-    if args.json:
-        terminal.dump_json(report.data(store, run_id))
-    else:
-        report.show(store, run_id)
-        print(f"\nrun {run_id}: results in {store.path}")
-    return 0
+    return options.run_plan(args, dataclasses.replace(plan, suite="deploy"), report)

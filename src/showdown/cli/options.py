@@ -93,3 +93,33 @@ def seconds(kind: str, value: str | None) -> float | None:
     if not result > 0:
         raise ConfigError(f"{kind} must be positive, got {value}")
     return result
+
+
+def frameworks(args: argparse.Namespace) -> tuple[str, ...]:
+    """The ``--frameworks`` option, validated and checked to be installed (nothing is imported)."""
+    from showdown.frameworks.base import FRAMEWORKS, require
+
+    names = tuple(choices("framework", args.frameworks, FRAMEWORKS))
+    for name in names:
+        require(name)
+    return names
+
+
+def run_plan(args: argparse.Namespace, plan, report) -> int:  # noqa: ANN001 - Plan and a report module
+    """Store a new run of ``plan``, execute it with a progress bar, print ``report`` (or its JSON)."""
+    import sys
+
+    from showdown.report import terminal
+    from showdown.runner import execute
+
+    store = open_store(args)
+    run_id = execute.start(store, plan, sys.argv[1:])
+    print(f"run {run_id}: {len(store.pending_cells(run_id))} cells, results in {store.path}", file=sys.stderr)
+    with terminal.progress(len(store.pending_cells(run_id))) as advance:
+        execute.execute(store, run_id, plan, on_progress=advance)
+    if args.json:
+        terminal.dump_json(report.data(store, run_id))
+    else:
+        report.show(store, run_id)
+        print(f"\nrun {run_id}: results in {store.path}")
+    return 0
