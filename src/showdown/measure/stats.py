@@ -254,6 +254,10 @@ def compare(
     p_value = _mann_whitney(xa, xb)
     winner = _winner(name_a, name_b, low, high) if p_value < alpha else None
     text = _comparison_text(winner, name_a, ratio, low, high, p_value, confidence, better)
+    floor = smallest_p(xa.size, xb.size)
+    if floor >= alpha:  # the test cannot reject at these sizes: say so, not "no difference"
+        text = (f"too few samples for a significance test (n={xa.size} vs {xb.size}: the smallest possible "
+                f"p is {floor:.2g}; ratio {ratio:.2f}, {100.0 * confidence:g}% CI {low:.2f}–{high:.2f})")
     return Comparison(ci_low=low, ci_high=high, p_value=p_value, significant=winner is not None,
                       winner=winner, text=text, **base)
 
@@ -349,6 +353,15 @@ def _percentile_interval(draws: np.ndarray, confidence: float) -> tuple[float, f
     tail = 100.0 * (1.0 - confidence) / 2.0
     low, high = np.percentile(draws, [tail, 100.0 - tail])
     return float(low), float(high)
+
+
+def smallest_p(n_a: int, n_b: int) -> float:
+    """The smallest two-sided p-value an exact Mann–Whitney test can give for these sample sizes.
+
+    With ``n_a`` and ``n_b`` samples and no ties there are ``C(n_a + n_b, n_a)`` equally likely
+    orderings under the null hypothesis; complete separation is the most extreme, on either side.
+    """
+    return min(1.0, 2.0 / math.comb(n_a + n_b, n_a))
 
 
 def _ratio(num: float, den: float) -> float:
