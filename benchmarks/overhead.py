@@ -14,8 +14,13 @@ import statistics
 import time
 from typing import Any
 
+from pathlib import Path
+
 from showdown.frameworks.base import installed
 from showdown.runner.isolate import run_cell
+
+
+HERE = {"PYTHONPATH": str(Path(__file__).resolve().parent)}  # so the child can import this file
 
 
 def bare(payload: dict[str, Any], emit: Any) -> dict[str, Any]:
@@ -58,7 +63,7 @@ def main() -> None:
             e = run_cell("showdown.scenarios.train:cell", payload, threads=args.threads)
             engine.append(e.result["median_s"])
             n = max(20, e.result["sample_count"])
-            b = run_cell(f"{__name__}:bare", {**payload, "warmup": e.result["warmup_count"], "n": n}, threads=args.threads)
+            b = run_cell("overhead:bare", {**payload, "warmup": e.result["warmup_count"], "n": n}, threads=args.threads, env=HERE)
             plain.append(b.result["median_s"])
         me, mb = statistics.median(engine), statistics.median(plain)
         print(f"  {fw:<10} {mode:<8} engine {me * 1e3:8.3f} ms  bare loop {mb * 1e3:8.3f} ms  ratio {me / mb:.3f}  (target <= 1.02)")
