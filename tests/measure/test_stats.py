@@ -216,6 +216,7 @@ def test_underpowered_comparisons_say_so_instead_of_no_difference():
 
     assert smallest_p(3, 3) == pytest.approx(0.1)
     assert smallest_p(4, 4) == pytest.approx(2 / 70)
+    assert smallest_p(2000, 3000) == 0.0  # huge samples: no overflow
     few = compare([1.0, 1.1, 1.05], [3.0, 3.1, 3.2], name_a="a", name_b="b")
     assert not few.significant and few.text.startswith("too few samples for a significance test (n=3 vs 3")
     enough = compare([1.0, 1.1, 1.05, 1.02], [3.0, 3.1, 3.2, 3.05], name_a="a", name_b="b")
