@@ -7,7 +7,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from showdown.report.terminal import _console
+from showdown.report.terminal import console_for_tables
 
 MB = 2**20
 
@@ -45,7 +45,7 @@ def _cell_text(row: dict[str, Any]) -> str:
 
 def show(store: Any, run_id: str) -> None:
     """Print the matrix and the footprints."""
-    console = _console()
+    console = console_for_tables()
     d = data(store, run_id)
     workloads = list(dict.fromkeys(r["workload"] for r in d["paths"]))
     table = Table(title="deployment (size on disk · median latency at batch 1 in the target runtime · max deviation from the source, relative to its logit scale · digits test accuracy after export)")

@@ -8,7 +8,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from showdown.report.terminal import _console
+from showdown.report.terminal import console_for_tables
 
 
 def data(store: Any, run_id: str) -> dict[str, Any]:
@@ -33,7 +33,7 @@ def _mark(flag: bool) -> str:
 
 def show(store: Any, run_id: str, *, width: int = 100) -> None:
     """Print the battery table, scores, debuggability and code size."""
-    console = _console()
+    console = console_for_tables()
     d = data(store, run_id)
     table = Table(title="mistakes: what the user sees (✓ message names the shapes/dtypes/values · ✓ traceback points at the faulty line)")
     for col in ("mistake", "framework · mode", "behaviour", "names", "points", "message (verbatim, first line)"):

@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 
-def _console() -> Console:
+def console_for_tables() -> Console:
+    """A rich console for tables on stdout."""
     # a pipe or a log file gets a wide table rather than rich's 80-column fallback
     return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
@@ -18,7 +19,7 @@ def parity(report: Any) -> None:
     """Print a parity report: one row per workload × check, and a closing verdict."""
     from showdown.scenarios.parity import CHECKS
 
-    console = _console()
+    console = console_for_tables()
     a, b = report.frameworks
     table = Table(title=f"Parity {a} vs {b} (preset {report.preset}; error relative to each tensor's scale)")
     for col in ("workload", "check", "max abs err", "max rel err", "tolerance", "worst tensor", "pass"):
@@ -67,16 +68,8 @@ def progress(total: int) -> Iterator[Callable[[Any], None]]:
 
 
 def dump_json(data: Any) -> None:
-    """Print JSON to stdout."""
-    print(json.dumps(data, indent=2, default=str, allow_nan=False) if _finite(data) else json.dumps(_clean(data), indent=2, default=str))
-
-
-def _finite(data: Any) -> bool:
-    try:
-        json.dumps(data, allow_nan=False, default=str)
-        return True
-    except ValueError:
-        return False
+    """Print JSON to stdout; NaN (a statistic that cannot be computed) becomes null."""
+    print(json.dumps(_clean(data), indent=2, default=str))
 
 
 def _clean(data: Any) -> Any:
@@ -140,7 +133,7 @@ def list_runs(runs: list[Any], *, as_json: bool = False) -> None:
     for r in runs:
         fws = ", ".join(f"{k} {v.get('version')}" for k, v in r.environment.get("frameworks", {}).items())
         table.add_row(r.id, r.created_at[:19], r.status, r.suite, fws, r.notes or "")
-    _console().print(table)
+    console_for_tables().print(table)
 
 
 def _fmt(stats: dict[str, Any], unit: str) -> tuple[str, str, str]:
@@ -160,7 +153,7 @@ def show_run(store: Any, run_id: str) -> None:
 
     from showdown.runner.execute import primary
 
-    console = _console()
+    console = console_for_tables()
     data = run_data(store, run_id)
     run = data["run"]
     env = run["environment"]
@@ -241,7 +234,7 @@ def show_run_comparison(a: str, b: str, rows: list[Any], diffs: list[str], *, as
     if as_json:
         dump_json({"run_a": a, "run_b": b, "environment_differences": diffs, "rows": [asdict(r) for r in rows]})
         return
-    console = _console()
+    console = console_for_tables()
     for d in diffs:
         console.print(f"[yellow]⚠ environments differ: {d}[/]")
     table = Table(title=f"{a} vs {b}")
