@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EXTRAS ?= torch,tensorflow,export,serve,deploy,test
 
-.PHONY: install run test bench clean
+.PHONY: install run test browser bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,21 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/showdown parity
 	$(VENV)/bin/showdown run --suite quick
+	$(VENV)/bin/showdown claims latest
+	$(VENV)/bin/showdown report latest
 
-test: install
+# The browser test drives Debian's chromium: install it when missing and we can (root, apt-get).
+browser:
+	@if [ -n "$$SHOWDOWN_CHROMIUM" ] || [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 \
+		|| command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium for the browser test (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "no chromium: the browser test will be skipped (install it: sudo apt-get install chromium, or set SHOWDOWN_CHROMIUM)"; \
+	fi
+
+test: install browser
 	$(PY) -m pytest
 
 bench: install

@@ -125,7 +125,7 @@ BAD = [
     (["run", "--batch-sizes", "abc"], "batch size must be a positive integer, got 'abc'"),
     (["run", "--frameworks", "torch", "--modes", "xla"], "unknown mode 'xla': choose from compiled, eager"),
     (["run", "--suite", "medium"], "unknown suite 'medium': choose from quick, full"),
-    (["run", "--scenarios", "fly"], "unknown scenario 'fly': choose from train, infer, serve, accuracy, coldstart, deploy, footprint, devx"),
+    (["run", "--scenarios", "fly"], "unknown scenario 'fly': choose from train, infer, serve, dynamic, accuracy, coldstart, deploy, footprint, devx"),
     (["run", "--budget", "soon"], "time budget must be a number of seconds, got 'soon'"),
 ]
 

@@ -41,7 +41,7 @@ def test_plan_round_trips_through_a_dict():
     ("overrides", "message"),
     [
         ({"workloads": ("resnet",)}, "unknown workload 'resnet': choose from mlp, cnn, lstm, transformer"),
-        ({"scenarios": ("fly",)}, "unknown scenario 'fly': choose from train, infer, serve, accuracy, coldstart, deploy, footprint, devx"),
+        ({"scenarios": ("fly",)}, "unknown scenario 'fly': choose from train, infer, serve, dynamic, accuracy, coldstart, deploy, footprint, devx"),
         ({"frameworks": ("torch",), "modes": ("xla",)}, "unknown mode 'xla': choose from compiled, eager"),
         ({"modes": ("compiled",)}, "no mode of tensorflow selected: tensorflow has eager, function, xla"),
         ({"train_batch_sizes": (0,)}, "batch size must be a positive integer, got 0"),
@@ -57,3 +57,30 @@ def test_bad_plans_name_the_value(overrides, message):
 def test_unknown_suite():
     with pytest.raises(ConfigError, match="unknown suite 'medium': choose from quick, full"):
         P.suite("medium")
+
+
+def test_dynamic_cells_are_per_mode_without_a_batch_size():
+    plan = P.suite("full", workloads=("mlp",), dynamic_repeats=5)
+    cells = {k: c for k, c in plan.cells() if k.startswith("dynamic/")}
+    assert set(cells) == {
+        "dynamic/torch/mlp/default/eager", "dynamic/torch/mlp/default/compiled",
+        "dynamic/tensorflow/mlp/default/eager", "dynamic/tensorflow/mlp/default/function", "dynamic/tensorflow/mlp/default/xla",
+    }
+    cfg = cells["dynamic/tensorflow/mlp/default/xla"]
+    assert cfg["scenario"] == "dynamic" and cfg["mode"] == "xla" and cfg["repeats"] == 5
+    assert "batch_size" not in cfg
+    assert P.TARGETS["dynamic"] == "showdown.scenarios.dynamic:cell"
+
+
+def test_dynamic_follows_the_selected_modes_and_defaults_to_four_repeats():
+    plan = P.suite("quick", scenarios=("dynamic",), workloads=("cnn",))
+    assert [k for k, _ in plan.cells()] == [
+        "dynamic/torch/cnn/default/eager", "dynamic/tensorflow/cnn/default/eager", "dynamic/tensorflow/cnn/default/function",
+    ]
+    assert all(c["repeats"] == 4 for _, c in plan.cells())
+    assert {"dynamic", "devx"} <= set(P.suite("quick").scenarios) and "dynamic" in P.suite("full").scenarios
+
+
+def test_dynamic_repeats_must_be_positive():
+    with pytest.raises(ConfigError, match="dynamic repeats must be a positive integer, got 0"):
+        P.suite("quick", dynamic_repeats=0)

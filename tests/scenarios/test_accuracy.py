@@ -6,6 +6,7 @@ import functools
 
 import numpy as np
 import pytest
+from tb_events import read_scalars
 
 from showdown.data import digits
 from showdown.errors import ConfigError
@@ -150,3 +151,18 @@ def test_settings_validate_and_default():
     for bad in ({"seeds": []}, {"seeds": [0.5]}, {"target": 0}, {"max_epochs": 0}, {"batch_size": -1}):
         with pytest.raises(ConfigError):
             accuracy.Settings.from_payload({"workload": "mlp", **bad})
+
+
+@pytest.mark.parametrize("framework", INSTALLED)
+def test_tensorboard_gets_each_runs_curve_per_seed(framework, tmp_path):
+    reason = base.scalar_writer_missing(framework)
+    if reason:
+        pytest.skip(reason)
+    result = accuracy.cell(_payload(framework, seeds=[0, 1], target=1.01, max_epochs=2, tensorboard=str(tmp_path)), lambda k, d: None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seed0", "seed1"]
+    for run in result["runs"]:
+        scalars = read_scalars(tmp_path / f"seed{run['seed']}")
+        assert set(scalars) == {"test_accuracy", "train_loss", "seconds"}
+        for tag, key in (("test_accuracy", "accuracy"), ("train_loss", "loss"), ("seconds", "seconds")):
+            assert [s for s, _ in scalars[tag]] == [p["epoch"] for p in run["curve"]] == [1, 2]
+            np.testing.assert_allclose([v for _, v in scalars[tag]], [p[key] for p in run["curve"]], rtol=1e-6)  # float32

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
-from showdown.runner.execute import primary
+from showdown.runner.execute import metrics, primary
 from showdown.store import CellRecord, Store
 
 
@@ -40,25 +40,33 @@ def _label(group: tuple) -> str:
 
 
 def frameworks(store: Store, run_id: str) -> list[Row]:
-    """Every framework-vs-framework comparison in a run, for each pair of their modes."""
-    from showdown.measure.stats import compare
-
+    """Every framework-vs-framework comparison in a run, for each pair of their modes and each of
+    the scenario's metrics (see :func:`showdown.runner.execute.metrics`)."""
     groups: dict[tuple, list[CellRecord]] = defaultdict(list)
     for cell in store.cells(run_id):
         if cell.status == "ok" and "framework" in cell.config and cell.config["scenario"] not in ("deploy", "devx"):
             groups[_group_key(cell)].append(cell)
     rows = []
     for group, cells in groups.items():
-        metric, lower = primary(cells[0].config)
-        names = sorted({c.config["framework"] for c in cells})
-        for fa, fb in ((a, b) for i, a in enumerate(names) for b in names[i + 1 :]):
-            for ca, cb in product([c for c in cells if c.config["framework"] == fa], [c for c in cells if c.config["framework"] == fb]):
-                a, b = _samples(store, ca, metric), _samples(store, cb, metric)
-                if not a or not b:
-                    continue
-                na, nb = f"{fa} {ca.config['mode']}", f"{fb} {cb.config['mode']}"
-                cmp = compare(a, b, name_a=na, name_b=nb, lower_is_better=lower)
-                rows.append(Row(_label(group), metric, na, nb, cmp.to_dict()))
+        for metric, lower in metrics(cells[0].config):
+            rows += _pairs(store, _label(group), cells, metric, lower)
+    return rows
+
+
+def _pairs(store: Store, label: str, cells: list[CellRecord], metric: str, lower: bool) -> list[Row]:
+    """Each cell of one framework against each cell of another, on ``metric``."""
+    from showdown.measure.stats import compare
+
+    rows = []
+    names = sorted({c.config["framework"] for c in cells})
+    for fa, fb in ((a, b) for i, a in enumerate(names) for b in names[i + 1 :]):
+        for ca, cb in product([c for c in cells if c.config["framework"] == fa], [c for c in cells if c.config["framework"] == fb]):
+            a, b = _samples(store, ca, metric), _samples(store, cb, metric)
+            if not a or not b:
+                continue
+            na, nb = f"{fa} {ca.config['mode']}", f"{fb} {cb.config['mode']}"
+            cmp = compare(a, b, name_a=na, name_b=nb, lower_is_better=lower)
+            rows.append(Row(label, metric, na, nb, cmp.to_dict()))
     return rows
 
 
@@ -97,10 +105,10 @@ def runs(store: Store, run_a: str, run_b: str) -> tuple[list[Row], list[str]]:
     rows = []
     for key in sorted(a_cells.keys() & b_cells.keys()):
         ca, cb = a_cells[key], b_cells[key]
-        metric, lower = primary(ca.config)
-        a, b = _samples(store, ca, metric), _samples(store, cb, metric)
-        if a and b:
-            cmp = compare(a, b, name_a=run_a, name_b=run_b, lower_is_better=lower)
-            rows.append(Row(key, metric, run_a, run_b, cmp.to_dict()))
+        for metric, lower in metrics(ca.config):
+            a, b = _samples(store, ca, metric), _samples(store, cb, metric)
+            if a and b:
+                cmp = compare(a, b, name_a=run_a, name_b=run_b, lower_is_better=lower)
+                rows.append(Row(key, metric, run_a, run_b, cmp.to_dict()))
     diffs = differences(store.get_run(run_a).environment, store.get_run(run_b).environment)
     return rows, diffs

@@ -12,6 +12,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("compare", help="compare two runs cell by cell (e.g. two framework versions)")
     p.add_argument("run_a", metavar="RUN_A")
     p.add_argument("run_b", metavar="RUN_B")
+    p.add_argument("--out", metavar="DIR", help="also write the two runs side by side as one HTML file into DIR")
     options.add_db(p)
     options.add_json(p)
     p.set_defaults(func=run)
@@ -26,4 +27,10 @@ def run(args: argparse.Namespace) -> int:
     a, b = store.resolve_run(args.run_a), store.resolve_run(args.run_b)
     rows, diffs = compare.runs(store, a, b)
     terminal.show_run_comparison(a, b, rows, diffs, as_json=args.json)
+    if args.out:
+        from pathlib import Path
+
+        from showdown.report import comparison
+
+        print(f"report: {comparison.write(store, a, b, Path(args.out))}")
     return 0

@@ -23,6 +23,9 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "deploy": "deploy",
     "devx": "devx",
+    "claims": "claims",
+    "advise": "advise",
+    "report": "report",
     "parity": "parity",
 }
 

@@ -75,7 +75,7 @@ def add_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", help="results database (default: $SHOWDOWN_DB or ./showdown-results/showdown.sqlite)")
 
 
-def open_store(args: argparse.Namespace, *, create: bool = True):  # noqa: ANN201 - Store, imported lazily
+def open_store(args: argparse.Namespace, *, create: bool = True):
     """Open the database named by ``--db`` (or the default)."""
     from showdown.store import Store
 
@@ -105,7 +105,7 @@ def frameworks(args: argparse.Namespace) -> tuple[str, ...]:
     return names
 
 
-def run_plan(args: argparse.Namespace, plan, report) -> int:  # noqa: ANN001 - Plan and a report module
+def run_plan(args: argparse.Namespace, plan, report) -> int:
     """Store a new run of ``plan``, execute it with a progress bar, print ``report`` (or its JSON)."""
     import sys
 

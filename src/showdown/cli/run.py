@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 
 from showdown.cli import options
@@ -14,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--suite", default="quick", help="quick (about 10 min on 2 cores) or full (default: quick)")
     p.add_argument("--frameworks", nargs="+", metavar="F", help="torch, tensorflow (default: both)")
     p.add_argument("--workloads", nargs="+", metavar="W", help="mlp, cnn, lstm, transformer (default: all)")
-    p.add_argument("--scenarios", nargs="+", metavar="S", help="train, infer, serve, accuracy, coldstart")
+    p.add_argument("--scenarios", nargs="+", metavar="S", help="train, infer, serve, dynamic, accuracy, coldstart")
     p.add_argument("--modes", nargs="+", metavar="M", help="eager, compiled (torch), function, xla (tensorflow)")
     p.add_argument("--batch-sizes", nargs="+", metavar="N", help="batch sizes for train and infer")
     p.add_argument("--preset", help="size preset: tiny, default, large (default: default)")
@@ -24,13 +25,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", help="seconds a cell may take before it is killed (default: 600)")
     p.add_argument("--memory-mb", help="memory cap per cell in MiB (default: 75%% of the machine's memory)")
     p.add_argument("--notes", help="free text stored with the run")
+    p.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard scalars of training cells under DIR")
     p.add_argument("--resume", metavar="RUN_ID", help="run the cells an interrupted run is missing")
     options.add_db(p)
     options.add_json(p)
     p.set_defaults(func=run)
 
 
-def plan_from(args: argparse.Namespace):  # noqa: ANN201 - Plan, imported lazily
+def plan_from(args: argparse.Namespace):
     """Build and validate the plan the options describe."""
     from showdown.errors import positive_int
     from showdown.frameworks.base import FRAMEWORKS, require
@@ -60,7 +62,42 @@ def plan_from(args: argparse.Namespace):  # noqa: ANN201 - Plan, imported lazily
         budget_s=budget,
         timeout_s=timeout,
         memory_mb=memory,
+        tensorboard=tensorboard_dir(args.tensorboard, frameworks),
     )
+
+
+def tensorboard_dir(value: str | None, frameworks: tuple[str, ...]) -> str | None:
+    """Check ``--tensorboard`` (None stays None) and return it as an absolute path; creates nothing.
+
+    Raises:
+        ConfigError: When the path exists and is not a directory.
+        FrameworkUnavailable: When a framework's writer needs a package that is not installed.
+    """
+    import os
+
+    from showdown.errors import ConfigError
+    from showdown.frameworks.base import require_scalar_writer
+
+    if value is None:
+        return None
+    path = os.path.abspath(os.path.expanduser(value)) if value.strip() else value
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ConfigError(f"TensorBoard directory {value!r} exists and is not a directory")
+    for name in frameworks:
+        require_scalar_writer(name)
+    return path
+
+
+def make_tensorboard_dir(path: str) -> None:
+    """Create the TensorBoard root before any cell runs, naming the path when that fails."""
+    import os
+
+    from showdown.errors import ConfigError
+
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create TensorBoard directory {path!r}: {exc.strerror or exc}") from None
 
 
 def default_memory_mb() -> int | None:
@@ -79,10 +116,14 @@ def run(args: argparse.Namespace) -> int:
     from showdown.runner.plan import Plan
 
     plan = None if args.resume else plan_from(args)  # bad options fail before any file is touched
+    if plan is not None and plan.tensorboard:
+        make_tensorboard_dir(plan.tensorboard)
     store = options.open_store(args)
     if plan is None:
         run_id = store.resolve_run(args.resume)
         plan = Plan.from_dict(store.get_run(run_id).plan)
+        if plan.tensorboard:
+            make_tensorboard_dir(plan.tensorboard)
         store.add_cells(run_id, plan.cells())
     else:
         run_id = X.start(store, plan, sys.argv[1:], args.notes)
@@ -106,4 +147,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         terminal.show_run(store, run_id)
         print(f"\nrun {run_id} {status}: results in {store.path} (showdown show {run_id})")
+    if plan.tensorboard:  # on stderr with --json, where stdout is the JSON alone
+        print(f"TensorBoard: tensorboard --logdir {shlex.quote(plan.tensorboard)}", file=sys.stderr if args.json else sys.stdout)
     return 0

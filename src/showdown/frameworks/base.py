@@ -45,6 +45,18 @@ class OptimizerSpec:
             raise ConfigError(f"learning rate must be positive, got {self.lr}")
 
 
+class ScalarWriter(Protocol):
+    """Writes scalars to a TensorBoard event file through the framework's own summary writer."""
+
+    def scalar(self, tag: str, value: float, step: int) -> None:
+        """Record ``value`` under ``tag`` at ``step``."""
+        ...
+
+    def close(self) -> None:
+        """Flush what is written to disk and close the event file."""
+        ...
+
+
 @runtime_checkable
 class Framework(Protocol):
     """What a scenario may ask of a framework. One adapter module implements it per framework."""
@@ -127,6 +139,15 @@ class Framework(Protocol):
         """The accelerator allocator's current and peak bytes (None on CPU); ``reset`` restarts the peak."""
         ...
 
+    def scalar_writer(self, logdir: str) -> ScalarWriter:
+        """A writer of TensorBoard scalars into a new event file under ``logdir`` (created if missing).
+
+        Raises:
+            FrameworkUnavailable: When a package the framework's writer needs is not installed
+                (see :data:`SCALAR_WRITER_NEEDS`).
+        """
+        ...
+
 
 class Binding(Protocol):
     """An adapter's tie between one canonical tensor and its native storage."""
@@ -164,6 +185,11 @@ MODES: dict[str, tuple[str, ...]] = {
     "tensorflow": ("eager", "function", "xla"),
 }
 
+# The packages each adapter's scalar writer imports besides its framework (torch's SummaryWriter is
+# built on the tensorboard package; TensorFlow's summary ops are its own), so the parent can check
+# them before a run.
+SCALAR_WRITER_NEEDS: dict[str, tuple[str, ...]] = {"torch": ("tensorboard",), "tensorflow": ()}
+
 
 def check_name(name: str) -> str:
     """Return ``name`` if it is a known framework, else raise the standard error."""
@@ -186,6 +212,22 @@ def require(name: str) -> str:
     """Check that ``name`` is known and installed (no import); raise a clear error otherwise."""
     if not is_installed(name):
         raise FrameworkUnavailable(f"framework {name!r} is not installed: pip install '{REGISTRY[name][2]}'")
+    return name
+
+
+def scalar_writer_missing(name: str) -> str | None:
+    """Why ``name`` cannot write TensorBoard scalars here (a missing package), or None; imports nothing."""
+    missing = [m for m in SCALAR_WRITER_NEEDS[check_name(name)] if importlib.util.find_spec(m) is None]
+    if not missing:
+        return None
+    return f"TensorBoard logging from {name} needs the package {missing[0]!r}: pip install {missing[0]}"
+
+
+def require_scalar_writer(name: str) -> str:
+    """Check that ``name`` can write TensorBoard scalars here (no import); raise a clear error otherwise."""
+    reason = scalar_writer_missing(name)
+    if reason:
+        raise FrameworkUnavailable(reason)
     return name
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,8 +22,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from showdown.errors import ConfigError
-from showdown.frameworks.base import MODES, OptimizerSpec, check_mode, read_bindings, write_bindings
+from showdown.errors import ConfigError, FrameworkUnavailable
+from showdown.frameworks.base import MODES, OptimizerSpec, check_mode, read_bindings, scalar_writer_missing, write_bindings
 from showdown.models import spec as S
 
 _ACT = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh}
@@ -225,6 +227,36 @@ class Batch:
     y: torch.Tensor | None
 
 
+class Scalars:
+    """TensorBoard scalars through ``torch.utils.tensorboard.SummaryWriter``."""
+
+    def __init__(self, logdir: str) -> None:
+        self._writer = _summary_writer()(log_dir=logdir)
+
+    def scalar(self, tag: str, value: float, step: int) -> None:
+        self._writer.add_scalar(tag, float(value), global_step=int(step))
+
+    def close(self) -> None:
+        self._writer.flush()
+        self._writer.close()
+
+
+def _summary_writer() -> type:
+    reason = scalar_writer_missing("torch")
+    if reason:
+        raise FrameworkUnavailable(reason)
+    if "tensorflow" not in sys.modules:
+        # tensorboard does its file I/O through TensorFlow whenever TensorFlow is installed: seconds
+        # of import, and its memory in this cell's peak, for nothing. This module name is
+        # tensorboard's own switch to its bundled stand-in.
+        sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf"))
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError as exc:  # torch also refuses a tensorboard older than it supports
+        raise FrameworkUnavailable(f"TensorBoard logging from torch is unavailable: {exc}") from exc
+    return SummaryWriter
+
+
 class Adapter:
     """The PyTorch side of the :class:`~showdown.frameworks.base.Framework` protocol."""
 
@@ -355,6 +387,9 @@ class Adapter:
     def sync(self) -> None:
         if self.device.type == "cuda":
             torch.cuda.synchronize()
+
+    def scalar_writer(self, logdir: str) -> Scalars:
+        return Scalars(logdir)
 
     def device_memory(self, *, reset: bool = False) -> dict[str, int] | None:
         if self.device.type != "cuda":

@@ -42,16 +42,22 @@ def parity(report: Any) -> None:
 
 # --- runs ------------------------------------------------------------------------------------
 
-import contextlib  # noqa: E402
-import json  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
-
+import contextlib
+import json
+from collections.abc import Callable, Iterator
 
 
 @contextlib.contextmanager
 def progress(total: int) -> Iterator[Callable[[Any], None]]:
     """A progress bar on stderr: cell n of N, elapsed, ETA, and the cell that just finished."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     console = Console(stderr=True, highlight=False)
     columns = (TextColumn("cell"), MofNCompleteColumn(), BarColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.description}"))
@@ -67,9 +73,14 @@ def progress(total: int) -> Iterator[Callable[[Any], None]]:
         yield advance
 
 
+def json_text(data: Any) -> str:
+    """Strict JSON text; NaN (a statistic that cannot be computed) becomes null."""
+    return json.dumps(_clean(data), indent=2, default=str)
+
+
 def dump_json(data: Any) -> None:
-    """Print JSON to stdout; NaN (a statistic that cannot be computed) becomes null."""
-    print(json.dumps(_clean(data), indent=2, default=str))
+    """Print :func:`json_text` to stdout."""
+    print(json_text(data))
 
 
 def _clean(data: Any) -> Any:
@@ -151,8 +162,6 @@ def show_run(store: Any, run_id: str) -> None:
     """The run's header, environment, manifest flags, cell table, failures and ratios."""
     from rich.markup import escape
 
-    from showdown.runner.execute import primary
-
     console = console_for_tables()
     data = run_data(store, run_id)
     run = data["run"]
@@ -177,18 +186,8 @@ def show_run(store: Any, run_id: str) -> None:
     for c in data["cells"]:
         if c["config"]["scenario"] in ("deploy", "footprint", "devx"):
             continue  # shown in their own sections below
-        metric, lower = primary(c["config"])
-        stats = c["summaries"].get(metric)
-        if c["status"] != "ok" or not stats:
-            reason = (c["failure"] or {}).get("reason", c["status"])
-            table.add_row(c["key"], metric, "", "", "", "", f"[red]{escape(str(reason))}[/]")
-            continue
-        unit = "s" if lower else "per second"
-        median, ci, p99 = _fmt(stats, unit)
-        note = "[yellow]unstable (CV > 10%)[/]" if stats.get("unstable") else ""
-        sps = (c["result"] or {}).get("samples_per_s")
-        note += f" {sps:,.0f} samples/s" if sps else ""
-        table.add_row(c["key"], metric, median, ci, p99, str(stats["n"]), note.strip())
+        for row in _cell_rows(c):
+            table.add_row(*row)
     if table.row_count:
         console.print(table)
     _failures(console, data["cells"])
@@ -203,6 +202,32 @@ def show_run(store: Any, run_id: str) -> None:
         devx.show(store, run_id)
 
 
+def _cell_rows(c: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Table rows of one cell: its primary metric, then each secondary one it has a summary of."""
+    from rich.markup import escape
+
+    from showdown.runner.execute import metrics
+
+    wanted = metrics(c["config"])
+    if c["status"] != "ok" or not c["summaries"].get(wanted[0][0]):
+        reason = (c["failure"] or {}).get("reason", c["status"])
+        return [(c["key"], wanted[0][0], "", "", "", "", f"[red]{escape(str(reason))}[/]")]
+    result = c["result"] or {}
+    rows = []
+    for metric, lower in wanted:
+        stats = c["summaries"].get(metric)
+        if not stats:
+            continue
+        median, ci, p99 = _fmt(stats, "s" if lower else "per second")
+        note = "[yellow]unstable (CV > 10%)[/]" if stats.get("unstable") else ""
+        if not rows:
+            sps, compiles = result.get("samples_per_s"), result.get("compiles")
+            note += f" {sps:,.0f} samples/s" if sps else ""
+            note += f" {compiles} compiles" if compiles is not None else ""
+        rows.append((c["key"] if not rows else "", metric, median, ci, p99, str(stats["n"]), note.strip()))
+    return rows
+
+
 def _failures(console: Console, cells: list[dict[str, Any]]) -> None:
     from rich.markup import escape
 
@@ -215,12 +240,12 @@ def _failures(console: Console, cells: list[dict[str, Any]]) -> None:
 def _ratios(console: Console, comparisons: list[dict[str, Any]], break_even: list[dict[str, Any]]) -> None:
     if comparisons:
         table = Table(title="framework comparisons (ratio of medians, 95% bootstrap CI, Mann–Whitney)")
-        for col in ("cell", "compared", "verdict"):
+        for col in ("cell", "metric", "compared", "verdict"):
             table.add_column(col)
         for r in comparisons:
             text = r["comparison"]["text"]
             style = "bold" if r["comparison"]["significant"] else "dim"
-            table.add_row(r["group"], f"{r['side_a']} vs {r['side_b']}", f"[{style}]{text}[/]")
+            table.add_row(r["group"], r["metric"], f"{r['side_a']} vs {r['side_b']}", f"[{style}]{text}[/]")
         console.print(table)
     for b in break_even:
         steps = "never (no steady-state saving)" if b["steps"] is None else f"after {b['steps']:.0f} steps"

@@ -21,11 +21,16 @@ PRIMARY: dict[str, tuple[str, bool]] = {
     "infer": ("latency", True),
     "serve/offline": ("offline_throughput", False),
     "serve/server": ("server_qps", False),
+    "dynamic": ("first_pass", True),
     "accuracy": ("time_to_accuracy", True),
     "coldstart": ("coldstart_total", True),
     "deploy": ("latency_bs1", True),
     "footprint": ("import_time", True),
     "devx": ("devx_score", False),
+}
+# metrics a scenario also shows and compares, after its primary one
+SECONDARY: dict[str, tuple[tuple[str, bool], ...]] = {
+    "dynamic": (("round_time", True),),
 }
 
 
@@ -35,6 +40,13 @@ def primary(config: dict[str, Any]) -> tuple[str, bool]:
     if scenario == "serve":
         scenario = f"serve/{config.get('loadgen_scenario', 'offline')}"
     return PRIMARY[scenario]
+
+
+def metrics(config: dict[str, Any]) -> list[tuple[str, bool]]:
+    """The metrics a cell is shown and compared on, primary first, each with whether lower is better."""
+    return [primary(config), *SECONDARY.get(config["scenario"], ())]
+
+
 DISTRIBUTIONS = {"torch": "torch", "tensorflow": "tensorflow-cpu"}
 
 

@@ -6,6 +6,7 @@ Each cell is one child process and one row in the results database. Its key name
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -19,6 +20,7 @@ TARGETS: dict[str, str] = {
     "train": "showdown.scenarios.train:cell",
     "infer": "showdown.scenarios.infer:cell",
     "serve": "showdown.scenarios.serve:cell",
+    "dynamic": "showdown.scenarios.dynamic:cell",
     "accuracy": "showdown.scenarios.accuracy:cell",
     "coldstart": "showdown.scenarios.coldstart:cell",
     "deploy": "showdown.scenarios.deploy:cell",
@@ -26,6 +28,8 @@ TARGETS: dict[str, str] = {
     "devx": "showdown.scenarios.devx:cell",
 }
 SCENARIOS = tuple(TARGETS)
+# the scenarios whose cells log TensorBoard scalars when the plan names a directory
+TENSORBOARD_SCENARIOS = ("train", "accuracy")
 SUITES = ("quick", "full")
 # The mode each framework's users train in by default: PyTorch runs eagerly; Keras compiles the
 # training step with tf.function. Time-to-accuracy and cold start use it.
@@ -39,12 +43,13 @@ class Plan:
     suite: str = "quick"
     frameworks: tuple[str, ...] = FRAMEWORKS
     workloads: tuple[str, ...] = WORKLOADS
-    scenarios: tuple[str, ...] = ("train", "infer", "accuracy", "coldstart", "deploy", "footprint")
+    scenarios: tuple[str, ...] = ("train", "infer", "dynamic", "accuracy", "coldstart", "deploy", "footprint", "devx")
     modes: tuple[str, ...] = ("eager", "function")
     train_batch_sizes: tuple[int, ...] = (32,)
     infer_batch_sizes: tuple[int, ...] = (1, 32)
     serve_scenarios: tuple[str, ...] = ("offline", "server")
-    paths: tuple[str, ...] = ("onnx-ort", "litert")
+    # one float32 path per runtime: ONNX Runtime from both frameworks, LiteRT, ExecuTorch
+    paths: tuple[str, ...] = ("onnx-ort", "executorch-xnnpack", "litert", "tf-onnx-ort")
     preset: str = "default"
     device: str = "cpu"
     threads: int | None = None
@@ -53,8 +58,12 @@ class Plan:
     # 4 per side is the fewest with which a Mann–Whitney test can reach p < 0.05 (3 vs 3: 0.1)
     seeds: tuple[int, ...] = (0, 1, 2, 3)
     coldstart_repeats: int = 4
+    # fresh passes over new shapes per dynamic cell (4: as for seeds)
+    dynamic_repeats: int = 4
     timeout_s: float = 600.0
     memory_mb: int | None = None
+    # TensorBoard root: each train and accuracy cell logs under its own subdirectory (see logdir)
+    tensorboard: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -72,8 +81,11 @@ class Plan:
                 raise ConfigError(f"no mode of {f} selected: {f} has {', '.join(MODES[f])}")
         for size in (*self.train_batch_sizes, *self.infer_batch_sizes):
             positive_int("batch size", size)
+        positive_int("dynamic repeats", self.dynamic_repeats)
         if not self.budget_s > 0:
             raise ConfigError(f"time budget must be positive, got {self.budget_s}")
+        if self.tensorboard is not None and not (isinstance(self.tensorboard, str) and self.tensorboard.strip()):
+            raise ConfigError(f"TensorBoard directory must be a path, got {self.tensorboard!r}")
 
     def modes_of(self, framework: str) -> tuple[str, ...]:
         """The selected modes this framework has."""
@@ -92,7 +104,12 @@ class Plan:
             for framework in self.frameworks:
                 for workload in self.workloads:
                     out += self._expand(scenario, framework, workload)
-        return out
+        return self._with_logdirs(out)
+
+    def _with_logdirs(self, cells: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+        if self.tensorboard is None:
+            return cells
+        return [(k, {**c, "tensorboard": logdir(self.tensorboard, k)} if c["scenario"] in TENSORBOARD_SCENARIOS else c) for k, c in cells]
 
     def _base(self, scenario: str, framework: str, workload: str) -> dict[str, Any]:
         return {
@@ -120,6 +137,8 @@ class Plan:
             mode = "eager"
             cfg = {**base, "mode": mode, "batch_size": 1, "repeats": self.coldstart_repeats}
             return [(f"{stem}/{mode}", cfg)]
+        if scenario == "dynamic":  # the batch size varies within the cell
+            return [(f"{stem}/{m}", {**base, "mode": m, "repeats": self.dynamic_repeats}) for m in self.modes_of(framework)]
         sizes = self.train_batch_sizes if scenario == "train" else self.infer_batch_sizes
         out = []
         for mode in self.modes_of(framework):
@@ -147,6 +166,14 @@ class Plan:
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
+def logdir(root: str, key: str) -> str:
+    """A cell's TensorBoard directory: one per cell under ``root``, so TensorBoard shows each as a run.
+
+    Example: ``logdir("tb", "train/torch/cnn/default/eager/bs32")`` is ``tb/train-torch-cnn-default-eager-bs32``.
+    """
+    return os.path.join(root, key.replace("/", "-"))
+
+
 def _check_all(kind: str, values: tuple[Any, ...], valid: tuple[str, ...] | list[str]) -> None:
     if not values:
         raise ConfigError(f"no {kind} selected: choose from {', '.join(valid)}")
@@ -158,10 +185,12 @@ def _check_all(kind: str, values: tuple[Any, ...], valid: tuple[str, ...] | list
 def suite(name: str, **overrides: Any) -> Plan:
     """The named suite with the user's overrides applied.
 
-    ``quick`` fits in about 10 minutes on a 2-core CPU: each framework's default mode plus
-    TensorFlow's eager mode, one training batch size, batch 1 and 32 for inference, 4 seeds of
-    time-to-accuracy, 4 cold starts per workload, and two deployment paths (ONNX Runtime from
-    PyTorch, LiteRT from TensorFlow) with the runtimes' footprints. ``full`` adds every mode, a
+    ``quick`` holds every measurement the claims and the advisor need and takes about a quarter of
+    an hour on a 2-core CPU: each framework's default mode plus TensorFlow's eager mode, one
+    training batch size, batch 1 and 32 for inference, the varying-shapes pass, 4 seeds of
+    time-to-accuracy, 4 cold starts per workload, four float32 deployment paths (ONNX Runtime from
+    each framework, ExecuTorch, LiteRT) with the runtimes' footprints, and the mistakes battery.
+    ``full`` adds every mode, a
     batch sweep from 1 to 256, the LoadGen server/offline scenarios, 5 seeds, 5 cold starts and
     every deployment path.
     """

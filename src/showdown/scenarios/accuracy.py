@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -133,7 +134,8 @@ def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
     Args:
         payload: The common keys (see :mod:`showdown.scenarios.common`) plus ``seeds`` (list of
             ints; default :data:`DEFAULT_SEEDS`), ``target`` (test accuracy; default from
-            :data:`TARGETS`) and ``max_epochs`` (default :data:`MAX_EPOCHS`).
+            :data:`TARGETS`), ``max_epochs`` (default :data:`MAX_EPOCHS`) and ``tensorboard`` (a
+            directory: each run's curve is logged under ``seed<N>/`` in it, after the run).
         emit: Channel to the parent: ``test_accuracy`` per epoch (phase ``seed<N>``),
             ``time_to_accuracy`` and ``epochs_to_accuracy`` per converged run.
 
@@ -155,6 +157,8 @@ def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
         bench = common.Workbench(fw, spec, weights, fw.build(spec, weights), fw_settings)
         run = train_to_target(fw, bench.model, split, test, seed, cfg, emit)
         _emit_run(emit, run)
+        if payload.get("tensorboard"):
+            _log_run(fw, payload["tensorboard"], run)
         runs.append(run)
     return {**summarize(cfg, runs), "data": _data_info(split), **bench.describe()}
 
@@ -313,6 +317,12 @@ def _emit_run(emit: common.Emit, run: Run) -> None:
     if run.converged:
         common.emit_samples(emit, "time_to_accuracy", [run.seconds], "s")
         common.emit_samples(emit, "epochs_to_accuracy", [run.epochs], "epochs")
+
+
+def _log_run(fw: Any, logdir: str, run: Run) -> None:
+    """Write a finished run's curve for TensorBoard under ``logdir/seed<N>`` (step = epoch)."""
+    points = ((p["epoch"], {"test_accuracy": p["accuracy"], "train_loss": p["loss"], "seconds": p["seconds"]}) for p in run.curve)
+    common.write_scalars(fw, os.path.join(logdir, f"seed{run.seed}"), points)
 
 
 def _fraction(value: Any) -> float:

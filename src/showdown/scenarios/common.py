@@ -9,7 +9,7 @@ messages in batches (see :class:`SampleBuffer`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,6 +123,11 @@ def measure_loop(payload: dict[str, Any], emit: Emit, fw: Any, call: Callable[[]
     Returns:
         ``first_call_s`` and the sampler's bookkeeping (steady, converged, stop reason, counts).
     """
+    return measure_samples(payload, emit, fw, call, metric)[0]
+
+
+def measure_samples(payload: dict[str, Any], emit: Emit, fw: Any, call: Callable[[], Any], metric: str) -> tuple[dict[str, Any], list[float]]:
+    """:func:`measure_loop`, also returning the measured samples (seconds, in order, warm-up excluded)."""
     import time
 
     from showdown.measure.timer import Sampler
@@ -147,7 +152,7 @@ def measure_loop(payload: dict[str, Any], emit: Emit, fw: Any, call: Callable[[]
         "sample_count": len(result.samples),
         "rel_ci": result.rel_ci,
         "median_s": sorted(result.samples)[len(result.samples) // 2] if result.samples else None,
-    }
+    }, list(result.samples)
 
 
 # the sampler's phase names -> the store's
@@ -164,3 +169,20 @@ def steady_result(timing: dict[str, Any], batch_size: int, memory: Any, fw: Any,
         "device_memory": fw.device_memory(),
         **bench.describe(),
     }
+
+
+def write_scalars(fw: Any, logdir: str, points: Iterable[tuple[int, Mapping[str, float]]]) -> None:
+    """Write TensorBoard scalars with the framework's own writer; call it off the clock.
+
+    Args:
+        fw: The configured framework.
+        logdir: Directory of the event file (created if missing).
+        points: ``(step, {tag: value})`` pairs.
+    """
+    writer = fw.scalar_writer(logdir)
+    try:
+        for step, values in points:
+            for tag, value in values.items():
+                writer.scalar(tag, value, step)
+    finally:
+        writer.close()

@@ -1,5 +1,9 @@
 """Training throughput: time per step (forward, backward, optimizer) with the batch already on the
 device, samples per second, and peak memory above the process's baseline before the model existed.
+
+With a ``tensorboard`` directory in the payload, each measured step time is logged there as
+``step_time_ms`` (step = the sample's index) once measuring is over. The loss is not logged: keeping
+it would add work to every timed step.
 """
 
 from __future__ import annotations
@@ -23,5 +27,8 @@ def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
         bench = common.build(fw, settings, payload)
         batch = fw.batch(*synthetic.batch(bench.spec, payload["batch_size"], payload.get("seed", 0)))
         step = fw.train_step(bench.model, fw.optimizer(bench.model, OptimizerSpec(**OPTIMIZER)), payload["mode"])
-        timing = common.measure_loop(payload, emit, fw, lambda: step(batch), "step_time")
-    return {**common.steady_result(timing, payload["batch_size"], mem, fw, bench), "optimizer": OPTIMIZER}
+        timing, samples = common.measure_samples(payload, emit, fw, lambda: step(batch), "step_time")
+    result = {**common.steady_result(timing, payload["batch_size"], mem, fw, bench), "optimizer": OPTIMIZER}
+    if payload.get("tensorboard"):  # after the result's memory readings, so the writer is in none of them
+        common.write_scalars(fw, payload["tensorboard"], ((i, {"step_time_ms": s * 1e3}) for i, s in enumerate(samples)))
+    return result

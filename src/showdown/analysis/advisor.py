@@ -1,0 +1,146 @@
+"""The advisor: weigh a run's measured dimensions for a user's profile and rank the frameworks
+and deployment paths, showing the evidence behind every point and what would change the answer.
+
+Each *dimension* scores every framework between 0 and 1 from the run's own measurements: under
+each condition (workload, batch size...) the best framework gets 1 and the other its value
+relative to the best (``best / value`` where lower is better); a dimension's score is the
+geometric mean over its conditions. A framework's total is the weighted mean of its dimension
+scores over the dimensions the run measured for every framework. The default weights of each
+profile are in :data:`PROFILES`; a TOML file gives a user's own (see :func:`load_profile`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomllib
+
+from showdown.analysis import dimensions as D
+from showdown.analysis.evidence import RunView
+from showdown.errors import ConfigError, unknown
+from showdown.store import Store
+
+PROFILES: dict[str, dict[str, Any]] = {
+    "research": {
+        "description": "iterating on models: training speed, time to accuracy, debuggability, dynamic models",
+        "weights": {"training_speed": 0.3, "time_to_accuracy": 0.2, "developer_experience": 0.25, "dynamic_shapes": 0.15, "memory": 0.1},
+    },
+    "server": {
+        "description": "serving on servers: latency, throughput, deployment, memory, start-up",
+        "weights": {"inference_latency": 0.25, "throughput": 0.25, "deployment": 0.2, "memory": 0.15, "cold_start": 0.1, "training_speed": 0.05},
+    },
+    "mobile": {
+        "description": "on-device inference: a light edge runtime, a verified export, latency, memory",
+        "weights": {"edge_runtime": 0.35, "deployment": 0.3, "inference_latency": 0.2, "memory": 0.15},
+    },
+    "web": {
+        "description": "in the browser: small artifacts and runtimes, fast start, a verified export (browser runtimes "
+        "such as ONNX Runtime Web or TensorFlow.js are not measured; these weights lean on what is)",
+        "weights": {"deployment": 0.3, "edge_runtime": 0.25, "cold_start": 0.25, "inference_latency": 0.2},
+    },
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named set of weights over :data:`showdown.analysis.dimensions.DIMENSIONS`."""
+
+    name: str
+    weights: dict[str, float]
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        for dim, w in self.weights.items():
+            if dim not in D.DIMENSIONS:
+                raise unknown("dimension", dim, tuple(D.DIMENSIONS))
+            if not isinstance(w, (int, float)) or isinstance(w, bool) or not math.isfinite(w) or w < 0:
+                raise ConfigError(f"weight of {dim} must be a number ≥ 0, got {w!r}")
+        if not any(self.weights.values()):
+            raise ConfigError(f"profile {self.name!r} gives every dimension weight 0: give at least one a positive weight")
+
+
+def load_profile(value: str) -> Profile:
+    """A built-in profile by name, or a TOML file with ``[weights]`` (and optional ``name``, ``description``).
+
+    Raises:
+        ConfigError: Unknown name, unreadable or invalid file, unknown dimension, bad weight.
+    """
+    if value in PROFILES:
+        return Profile(value, dict(PROFILES[value]["weights"]), PROFILES[value]["description"])
+    path = Path(value)
+    if not value.endswith(".toml") or not path.is_file():
+        raise unknown("profile", value, (*PROFILES, "FILE.toml"))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read profile {value}: {exc}") from None
+    weights = data.get("weights")
+    if not isinstance(weights, dict) or not weights:
+        raise ConfigError(f"profile {value} needs a [weights] table, e.g. training_speed = 0.5; dimensions: {', '.join(D.DIMENSIONS)}")
+    return Profile(str(data.get("name", path.stem)), dict(weights), str(data.get("description", "")))
+
+
+@dataclass(frozen=True)
+class Advice:
+    """The ranking for one profile, its evidence and its sensitivity."""
+
+    run_id: str
+    profile: str
+    description: str
+    weights: dict[str, float]
+    ranking: list[dict[str, Any]]
+    dimensions: dict[str, dict[str, Any]]
+    flips: list[str]
+    paths: list[dict[str, Any]]
+    unmeasured: list[dict[str, str]] = field(default_factory=list)
+    missing: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict."""
+        return asdict(self)
+
+
+def advise(store: Store, run_id: str, profile: Profile) -> Advice:
+    """Score, rank and explain (see module doc)."""
+    view = RunView(store, run_id)
+    frameworks = view.frameworks()
+    dims = {name: D.DIMENSIONS[name].score(view) for name, w in profile.weights.items() if w > 0}
+    usable = {n: d for n, d in dims.items() if d is not None and set(frameworks) <= set(d["scores"])}
+    unmeasured = [{"dimension": n, "run": D.DIMENSIONS[n].command} for n in dims if n not in usable]
+    paths = D.rank_paths(view, profile.weights)
+    if not usable or len(frameworks) < 2:
+        return Advice(run_id, profile.name, profile.description, profile.weights, [], usable, [], paths, unmeasured,
+                      missing="showdown run --suite quick (measures every dimension for both frameworks)")
+    weights = {n: profile.weights[n] for n in usable}
+    totals = {fw: _total(weights, usable, fw) for fw in frameworks}
+    ranking = [{"framework": fw, "score": totals[fw]} for fw in sorted(frameworks, key=lambda f: -totals[f])]
+    return Advice(run_id, profile.name, profile.description, profile.weights, ranking, usable,
+                  flips(weights, usable, ranking), paths, unmeasured)
+
+
+def _total(weights: dict[str, float], dims: dict[str, dict[str, Any]], fw: str) -> float:
+    return sum(w * dims[n]["scores"][fw] for n, w in weights.items()) / sum(weights.values())
+
+
+def flips(weights: dict[str, float], dims: dict[str, dict[str, Any]], ranking: list[dict[str, Any]]) -> list[str]:
+    """For each dimension, the weight (others scaled to keep their proportions) at which the top two swap."""
+    if len(ranking) < 2:
+        return []
+    a, b = ranking[0]["framework"], ranking[1]["framework"]
+    total = sum(weights.values())
+    out = []
+    for name in weights:
+        rest = {n: w for n, w in weights.items() if n != name}
+        d_dim = dims[name]["scores"][a] - dims[name]["scores"][b]
+        d_rest = (_total(rest, dims, a) - _total(rest, dims, b)) if rest and sum(rest.values()) else 0.0
+        if d_rest == d_dim:
+            continue
+        w = d_rest / (d_rest - d_dim)  # a's lead is 0 at this share of the total weight
+        share = weights[name] / total
+        if 0.0 <= w <= 1.0 and abs(w - share) > 1e-9:
+            direction = "more" if w > share else "less"
+            out.append(f"the choice flips to {b} if {name} weighs {direction} than {w:.2f} of the total weight (now {share:.2f})")
+    return out or [f"no single weight change makes {b} win: {a} leads or ties on every weighted dimension"]

@@ -1,0 +1,194 @@
+"""From findings to a verdict: the vocabulary and the arithmetic every claim shares.
+
+A claim is tested under several *conditions* (a workload, a batch size, a pair of modes). Each
+condition gives a :class:`Finding`: the claim's effect as a ratio oriented so that ``> 1`` means
+the claim's direction (e.g. "torch faster"), its confidence interval and an outcome:
+
+* ``holds`` — significant, in the claim's direction, outside the equivalence margin;
+* ``fails`` — significant in the other direction, outside the margin;
+* ``equal`` — the whole interval lies within the equivalence margin (no practical difference);
+* ``unclear`` — none of these (too noisy to say).
+
+The verdict: **supported** when the claim holds in at least one condition and fails in none;
+**refuted** when it holds in none and fails (or is equal) in at least one; when both happen the
+side with more conditions wins and the verdict says where the claim holds ("holds only for ..."),
+a tie is **inconclusive**; with nothing decisive it is **inconclusive**. Claims with no data say
+which command would produce it (verdict ``no data``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+VERDICTS = ("supported", "refuted", "inconclusive", "no data")
+OUTCOMES = ("holds", "fails", "equal", "unclear")
+#: Ratios within 1/(1+m) .. 1+m count as "no practical difference".
+EQUIVALENCE = 0.05
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The claim's effect under one condition (``ratio > 1`` is the claim's direction)."""
+
+    condition: str
+    ratio: float | None
+    ci_low: float | None
+    ci_high: float | None
+    outcome: str
+    detail: str = ""
+    p_value: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the measurements say about one claim."""
+
+    id: str
+    claim: str
+    verdict: str
+    effect: str
+    ratio: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    conditions: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    method: str = ""
+    missing: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict (findings included)."""
+        out = asdict(self)
+        out["findings"] = [f.to_dict() for f in self.findings]
+        out["conditions"], out["notes"] = list(self.conditions), list(self.notes)
+        return out
+
+
+def classify(ratio: float | None, low: float | None, high: float | None, significant: bool, margin: float = EQUIVALENCE) -> str:
+    """The outcome of one condition from its ratio, interval and significance (see module doc)."""
+    if ratio is None or low is None or high is None or not all(map(math.isfinite, (ratio, low, high))):
+        return "unclear"
+    lo, hi = 1.0 / (1.0 + margin), 1.0 + margin
+    if lo <= low and high <= hi:
+        return "equal"
+    if significant and low > 1.0 and ratio > hi:
+        return "holds"
+    if significant and high < 1.0 and ratio < lo:
+        return "fails"
+    return "unclear"
+
+
+def from_comparison(condition: str, cmp: dict[str, Any], favoured: str, margin: float = EQUIVALENCE) -> Finding:
+    """A finding from a :func:`showdown.measure.stats.compare` dict, oriented towards ``favoured``.
+
+    Args:
+        condition: Where this was measured, in words.
+        cmp: ``Comparison.to_dict()``; its ratio > 1 means ``name_a`` better.
+        favoured: The side (``name_a`` or ``name_b``) the claim says is better.
+        margin: Equivalence margin.
+    """
+    ratio, low, high = cmp.get("ratio"), cmp.get("ci_low"), cmp.get("ci_high")
+    if favoured == cmp["name_b"] and ratio:
+        ratio, low, high = 1.0 / ratio, (1.0 / high if high else None), (1.0 / low if low else None)
+    outcome = classify(ratio, low, high, bool(cmp.get("significant")), margin)
+    return Finding(condition, ratio, low, high, outcome, cmp.get("text", ""), cmp.get("p_value"))
+
+
+def decide(findings: Sequence[Finding]) -> tuple[str, tuple[str, ...]]:
+    """The verdict over findings and the conditions that qualify it (see module doc)."""
+    if not findings:
+        return "no data", ()
+    holds = [f.condition for f in findings if f.outcome == "holds"]
+    against = [f.condition for f in findings if f.outcome in ("fails", "equal")]
+    unclear = [f.condition for f in findings if f.outcome == "unclear"]
+    conditions = []
+    if holds and against:
+        conditions.append("holds only for: " + "; ".join(holds))
+        conditions.append("does not hold for: " + "; ".join(against))
+    if unclear:
+        conditions.append("not decided (too noisy or too few samples): " + "; ".join(unclear))
+    if holds and not against:
+        return "supported", tuple(conditions)
+    if against and not holds:
+        return "refuted", tuple(conditions)
+    if holds and against:
+        verdict = "supported" if len(holds) > len(against) else "refuted" if len(against) > len(holds) else "inconclusive"
+        return verdict, tuple(conditions)
+    return "inconclusive", tuple(conditions)
+
+
+def pooled(ratios: Sequence[float], confidence: float = 0.95, n_boot: int = 2000, seed: int = 0) -> tuple[float | None, float | None, float | None]:
+    """Geometric mean of ratios over conditions, with a bootstrap interval over the conditions.
+
+    The interval describes how the effect varies between the measured conditions (resampling
+    conditions, not samples within them); with one condition it is that condition's point.
+    """
+    logs = np.log([r for r in ratios if r and r > 0 and math.isfinite(r)])
+    if logs.size == 0:
+        return None, None, None
+    centre = float(np.exp(logs.mean()))
+    if logs.size == 1:
+        return centre, centre, centre
+    rng = np.random.default_rng(seed)
+    means = logs[rng.integers(0, logs.size, (n_boot, logs.size))].mean(axis=1)
+    tail = (1.0 - confidence) / 2.0 * 100.0
+    low, high = np.percentile(means, [tail, 100.0 - tail])
+    return centre, float(np.exp(low)), float(np.exp(high))
+
+
+def paired_mean_difference(a: Sequence[float], b: Sequence[float], confidence: float = 0.95, n_boot: int = 4000, seed: int = 0) -> tuple[float, float, float]:
+    """Mean of ``a - b`` over paired items, with a percentile-bootstrap interval over the pairs."""
+    d = np.asarray(a, float) - np.asarray(b, float)
+    if d.size == 0:
+        return math.nan, math.nan, math.nan
+    rng = np.random.default_rng(seed)
+    means = d[rng.integers(0, d.size, (n_boot, d.size))].mean(axis=1)
+    tail = (1.0 - confidence) / 2.0 * 100.0
+    low, high = np.percentile(means, [tail, 100.0 - tail])
+    return float(d.mean()), float(low), float(high)
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """Two-sided exact sign test p-value (ties left out)."""
+    n = wins + losses
+    if n == 0:
+        return 1.0
+    k = min(wins, losses)
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2.0**n
+    return min(1.0, 2.0 * tail)
+
+
+def effect_text(ratio: float | None, low: float | None, high: float | None, better: str, worse: str, subject: str, n: int) -> str:
+    """``"torch 1.31× faster (95% CI 1.20–1.44), geometric mean over 4 conditions"``."""
+    if ratio is None:
+        return "no effect could be computed"
+    word, r, lo, hi = (better, ratio, low, high) if ratio >= 1 else (worse, 1 / ratio, 1 / high if high else None, 1 / low if low else None)
+    ci = f" (95% CI {lo:.2f}–{hi:.2f})" if lo is not None and hi is not None else ""
+    over = f", geometric mean over {n} conditions" if n > 1 else ""
+    return f"{subject} {r:.2f}× {word}{ci}{over}"
+
+
+def verdict(cid: str, claim: str, findings: Sequence[Finding], *, better: str, worse: str, subject: str, method: str, notes: Sequence[str] = ()) -> Verdict:
+    """Assemble the verdict of a ratio-valued claim from its findings."""
+    decided, conditions = decide(findings)
+    ratio, low, high = pooled([f.ratio for f in findings if f.ratio])
+    if len(findings) == 1:  # one condition: its own interval, not a spread over conditions
+        ratio, low, high = findings[0].ratio, findings[0].ci_low, findings[0].ci_high
+    return Verdict(
+        cid, claim, decided, effect_text(ratio, low, high, better, worse, subject, len(findings)),
+        ratio, low, high, conditions, tuple(findings), method, notes=tuple(notes),
+    )
+
+
+def missing(cid: str, claim: str, command: str, what: str) -> Verdict:
+    """The verdict of a claim the run has no data for, naming the command that would produce it."""
+    return Verdict(cid, claim, "no data", f"this run has no {what}", missing=command)

@@ -1,0 +1,508 @@
+"""Charts as inline SVG strings for the self-contained HTML report.
+
+Standard library only, no JavaScript, no external fonts or URLs. Every function returns one
+``<svg>`` element; the same input always gives the same string. Every user-visible string
+is escaped, and NaN/inf values (and non-positive values on a log axis) are skipped.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import repeat
+
+from showdown.errors import ConfigError
+
+TORCH_COLOUR = "#d6452a"
+TENSORFLOW_COLOUR = "#1f77b4"
+# A framework's modes share its hue in different shades: its default mode the base colour.
+SHADES = {
+    "torch": {"eager": TORCH_COLOUR, "compiled": "#8c1d04", "": TORCH_COLOUR},
+    "tensorflow": {"function": TENSORFLOW_COLOUR, "eager": "#7fbde8", "xla": "#0b3c66", "": TENSORFLOW_COLOUR},
+}
+# Okabe–Ito (colour-blind safe), minus the blue and vermillion that the two frameworks use
+PALETTE = ("#e69f00", "#56b4e9", "#009e73", "#cc79a7", "#8c6d1f", "#555555")
+GRID, AXIS = "#e3e3e3", "#333"
+CHAR_W = 6.5  # rough width of one 11px sans-serif character, for layout without font metrics
+MAX_OUTLIERS = 200
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a line chart.
+
+    Attributes:
+        name: Legend entry; also picks the colour.
+        points: ``(x, y)`` pairs.
+        low: Optional lower error bound per point, in y units.
+        high: Optional upper error bound per point, in y units.
+        dashed: Draw the line dashed (e.g. to tell two modes of one framework apart).
+    """
+
+    name: str
+    points: tuple[tuple[float, float], ...]
+    low: tuple[float, ...] | None = None
+    high: tuple[float, ...] | None = None
+    dashed: bool = False
+
+    def __post_init__(self) -> None:
+        for kind, bounds in (("low", self.low), ("high", self.high)):
+            if bounds is not None and len(bounds) != len(self.points):
+                raise ConfigError(
+                    f"series {self.name!r}: {kind} has {len(bounds)} values for {len(self.points)} points"
+                )
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a grouped bar chart: a category on the x axis, a group (colour) within it."""
+
+    label: str
+    group: str
+    value: float
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class Box:
+    """The raw samples behind one box of a box plot."""
+
+    label: str
+    group: str
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class _Scale:
+    """Maps a data interval onto a pixel interval, linearly or in log10."""
+
+    lo: float
+    hi: float
+    p0: float
+    p1: float
+    log: bool = False
+
+    def __call__(self, v: float) -> float:
+        f = math.log10 if self.log else float
+        return self.p0 + (f(v) - f(self.lo)) / (f(self.hi) - f(self.lo)) * (self.p1 - self.p0)
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """The plot area in pixels, and the whole chart's size."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+    width: int
+    height: int
+
+
+def colour(group: str) -> str:
+    """A stable colour for a group or series name.
+
+    Names starting with ``torch`` are red-orange, names starting with ``tensorflow`` blue, each
+    mode named next (``"tensorflow eager ..."``) in its own shade of that hue; any other name gets a palette colour chosen by a CRC32 of the name, so it is the same
+    in every process (Python's ``hash()`` is randomized per process).
+
+    Args:
+        group: The group or series name.
+
+    Returns:
+        A ``#rrggbb`` colour.
+    """
+    name = group.lower()
+    for framework in ("tensorflow", "torch"):
+        if name.startswith(framework):
+            words = name[len(framework):].replace("/", " ").replace("-", " ").split()
+            return SHADES[framework].get(words[0] if words else "", SHADES[framework][""])
+    return PALETTE[zlib.crc32(group.encode("utf-8")) % len(PALETTE)]
+
+
+def fmt(value: float, digits: int = 3) -> str:
+    """Format a number compactly for a tick label.
+
+    Examples: ``0.5``, ``12``, ``1.2k``, ``3.4M``, ``3.4e-05``.
+
+    Args:
+        value: The number.
+        digits: Significant digits to keep.
+
+    Returns:
+        The label text.
+    """
+    if not math.isfinite(value):
+        return str(value)
+    rounded = float(f"{value:.{digits}g}")
+    magnitude = abs(rounded)
+    if magnitude == 0:
+        return "0"
+    if magnitude < 1e-3 or magnitude >= 1e15:
+        mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+        return f"{_strip(mantissa)}e{exponent}"
+    for scale, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, "")):
+        if magnitude >= scale:
+            return f"{rounded / scale:.{digits}g}{suffix}"
+    return f"{rounded:.{digits}g}"
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Evenly spaced ticks with a 1, 2 or 5 × 10^k step that cover ``[lo, hi]``.
+
+    Args:
+        lo: Smallest data value.
+        hi: Largest data value.
+        count: Roughly how many intervals to aim for.
+
+    Returns:
+        Tick values; the first is <= ``lo`` and the last >= ``hi``.
+    """
+    if hi < lo:
+        lo, hi = hi, lo
+    if hi - lo <= 1e-9 * max(abs(lo), abs(hi)):  # one value, or too close to tell apart in floats
+        pad = abs(lo) * 0.1 or 1.0
+        lo, hi = (0.0, 1.0) if lo == hi == 0 else (lo - pad, hi + pad)
+    raw = (hi - lo) / count
+    exponent = math.floor(math.log10(raw))
+    # the 1-2-5 step nearest to raw on a log scale (thresholds at the geometric means, as d3 does)
+    step = next(m for m, cut in ((10, 7.07), (5, 3.16), (2, 1.41), (1, 0)) if raw / 10.0**exponent >= cut)
+    step *= 10.0**exponent
+    first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
+    decimals = max(0, 1 - exponent)
+    return [round(k * step, decimals) + 0.0 for k in range(first, last + 1)]
+
+
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """Ticks for a log axis covering ``[lo, hi]`` (both must be positive).
+
+    Powers of ten; where the range spans at most two decades, also 2× and 5× those powers,
+    trimmed to the data. Wide ranges skip decades so that there are at most about 8 ticks.
+
+    Args:
+        lo: Smallest data value (> 0).
+        hi: Largest data value (> 0).
+
+    Returns:
+        Tick values in increasing order; the first is <= ``lo`` and the last >= ``hi``.
+    """
+    e0 = math.floor(math.log10(lo) + 1e-12)
+    e1 = max(math.ceil(math.log10(hi) - 1e-12), e0 + 1)
+    if e1 - e0 > 2:
+        stride = math.ceil((e1 - e0) / 8)
+        return [float(f"1e{e}") for e in range(e0, e1 + stride, stride) if e - stride < e1]
+    candidates = [float(f"{m}e{e}") for e in range(e0, e1 + 1) for m in (1, 2, 5)]
+    start = max(c for c in candidates if c <= lo * (1 + 1e-12))
+    stop = min(c for c in candidates if c >= hi * (1 - 1e-12) and c > start)
+    return [c for c in candidates if start <= c <= stop]
+
+
+def line_chart(
+    title: str, series: Sequence[Series], *, x_label: str, y_label: str,
+    log_x: bool = False, log_y: bool = False, width: int = 640, height: int = 360,
+) -> str:
+    """A line chart: one polyline with circle markers per series, error bars where given.
+
+    Args:
+        title: Chart title (also the accessible ``<title>``).
+        series: The lines, drawn and listed in the legend in this order.
+        x_label: Label of the x axis.
+        y_label: Label of the y axis.
+        log_x: Use a log10 x axis.
+        log_y: Use a log10 y axis.
+        width: Width in pixels.
+        height: Height in pixels.
+
+    Returns:
+        The ``<svg>`` markup; a "no data" chart when nothing is plottable.
+    """
+    kept = [(s, pts) for s in series if (pts := _series_points(s, log_x, log_y))]
+    if not kept:
+        return _svg(title, width, height, [])
+    legend, rows = _legend(list(dict.fromkeys((s.name, s.dashed) for s, _ in kept)), width)
+    frame = _frame(width, height, rows)
+    xs = [p[0] for _, pts in kept for p in pts]
+    ys = [v for _, pts in kept for p in pts for v in p[1:] if v is not None]
+    x_scale, x_ticks = _axis(min(xs), max(xs), log_x, frame.left, frame.right)
+    y_scale, y_ticks = _axis(min(ys), max(ys), log_y, frame.bottom, frame.top)
+    parts = [_x_axis(x_scale, x_ticks, frame, x_label), _y_axis(y_scale, y_ticks, frame, y_label), legend]
+    for s, pts in kept:
+        parts.append(_line(s, pts, x_scale, y_scale))
+    return _svg(title, width, height, parts)
+
+
+def bar_chart(
+    title: str, bars: Sequence[Bar], *, y_label: str, log_y: bool = False, width: int = 640, height: int = 360
+) -> str:
+    """A grouped bar chart: categories on x in first-seen order, groups side by side.
+
+    A repeated (label, group) pair replaces the earlier one. Error bars come from ``low``/``high``.
+
+    Args:
+        title: Chart title (also the accessible ``<title>``).
+        bars: The bars.
+        y_label: Label of the value axis (which starts at 0, or is log10).
+        log_y: Use a log10 value axis.
+        width: Width in pixels.
+        height: Height in pixels.
+
+    Returns:
+        The ``<svg>`` markup; a "no data" chart when nothing is plottable.
+    """
+    cells = {(b.label, b.group): b for b in bars if _usable(b.value, log_y)}
+    if not cells:
+        return _svg(title, width, height, [])
+    ys = [v for b in cells.values() for v in (b.value, _bound(b.low, log_y), _bound(b.high, log_y)) if v is not None]
+    lo, hi = (min(ys), max(ys)) if log_y else (min(0.0, *ys), max(0.0, *ys))
+    parts, slot, y_scale = _categorical(list(cells), (lo, hi, log_y, y_label), width, height)
+    base = y_scale(y_scale.lo if log_y else 0.0)
+    for (label, group), b in cells.items():
+        x0, x1 = slot(label, group)
+        y = y_scale(b.value)
+        tip = _el("title", _esc(f"{group} · {label}: {fmt(b.value, 4)}"))
+        parts.append(_el("rect", tip, class_="bar", x=x0, y=min(y, base), width=x1 - x0, height=abs(base - y),
+                         fill=colour(group)))
+        parts.append(_error_bar((x0 + x1) / 2, y, _bound(b.low, log_y), _bound(b.high, log_y), y_scale))
+    return _svg(title, width, height, parts)
+
+
+def box_plot(
+    title: str, boxes: Sequence[Box], *, y_label: str, log_y: bool = False, width: int = 640, height: int = 360
+) -> str:
+    """A box plot: per (label, group) a box from Q1 to Q3 with a median line.
+
+    Whiskers reach the 5th and 95th percentiles (not 1.5 IQR); samples beyond them are drawn
+    as small dots, at most 200 per box, evenly subsampled. Percentiles use linear
+    interpolation between order statistics (numpy's default method).
+
+    Args:
+        title: Chart title (also the accessible ``<title>``).
+        boxes: The samples, one box per (label, group); labels on x in first-seen order.
+        y_label: Label of the value axis.
+        log_y: Use a log10 value axis.
+        width: Width in pixels.
+        height: Height in pixels.
+
+    Returns:
+        The ``<svg>`` markup; a "no data" chart when nothing is plottable.
+    """
+    cells: dict[tuple[str, str], list[float]] = {}
+    for b in boxes:
+        values = sorted(v for v in b.values if _usable(v, log_y))
+        if values:
+            cells[(b.label, b.group)] = values
+    if not cells:
+        return _svg(title, width, height, [])
+    lo, hi = min(v[0] for v in cells.values()), max(v[-1] for v in cells.values())
+    parts, slot, y_scale = _categorical(list(cells), (lo, hi, log_y, y_label), width, height)
+    for (label, group), values in cells.items():
+        parts.append(_box(slot(label, group), values, group, y_scale))
+    return _svg(title, width, height, parts)
+
+
+def _box(span: tuple[float, float], values: list[float], group: str, y: _Scale) -> str:
+    p5, q1, med, q3, p95 = (_percentile(values, q) for q in (5, 25, 50, 75, 95))
+    x0, x1 = span
+    mid, c = (x0 + x1) / 2, colour(group)
+    out = [v for v in values if v < p5 or v > p95]
+    if len(out) > MAX_OUTLIERS:  # evenly spaced over the sorted outliers, so both tails stay visible
+        out = [out[i * (len(out) - 1) // (MAX_OUTLIERS - 1)] for i in range(MAX_OUTLIERS)]
+    tip = _el("title", _esc(f"{group}: median {fmt(med, 4)}, IQR {fmt(q1, 4)}–{fmt(q3, 4)}, n={len(values)}"))
+    whisker = f"M{_n(mid)} {_n(y(p5))}V{_n(y(q1))}M{_n(mid)} {_n(y(q3))}V{_n(y(p95))}"
+    caps = f"M{_n(mid - 4)} {_n(y(p5))}H{_n(mid + 4)}M{_n(mid - 4)} {_n(y(p95))}H{_n(mid + 4)}"
+    return "".join([
+        _el("path", class_="whisker", d=whisker + caps, stroke=c, fill="none"),
+        _el("rect", tip, class_="box", x=x0, y=y(q3), width=x1 - x0, height=y(q1) - y(q3),
+            fill=c, fill_opacity=0.35, stroke=c),
+        _el("line", class_="median", x1=x0, x2=x1, y1=y(med), y2=y(med), stroke=c, stroke_width=2),
+        *(_el("circle", class_="outlier", cx=mid, cy=y(v), r=1.5, fill=c) for v in out),
+    ])
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0–100) of sorted ``values``, interpolating linearly between ranks."""
+    pos = q / 100 * (len(values) - 1)
+    i = math.floor(pos)
+    j = min(i + 1, len(values) - 1)
+    return values[i] + (values[j] - values[i]) * (pos - i)
+
+
+def _categorical(
+    keys: list[tuple[str, str]], y: tuple[float, float, bool, str], width: int, height: int
+) -> tuple[list[str], Callable[[str, str], tuple[float, float]], _Scale]:
+    """Layout shared by bars and boxes: grid, legend, category labels, a slot finder, the y scale.
+
+    ``y`` is the value range, whether it is log10, and the axis label.
+    """
+    labels = list(dict.fromkeys(k[0] for k in keys))
+    groups = list(dict.fromkeys(k[1] for k in keys))
+    legend, rows = _legend([(g, False) for g in groups], width)
+    rotate = any(len(label) * CHAR_W > (width - 80) / len(labels) * 0.9 for label in labels)
+    frame = _frame(width, height, rows, extra=40 if rotate else 0)
+    band = (frame.right - frame.left) / len(labels)
+    y_scale, y_ticks = _axis(y[0], y[1], y[2], frame.bottom, frame.top)
+    parts = [_y_axis(y_scale, y_ticks, frame, y[3]), legend, _x_categories(labels, band, frame, rotate)]
+
+    def slot(label: str, group: str) -> tuple[float, float]:
+        inner = band * 0.8 / len(groups)
+        x0 = frame.left + labels.index(label) * band + band * 0.1 + groups.index(group) * inner
+        return x0 + inner * 0.05, x0 + inner * 0.95
+
+    return parts, slot, y_scale
+
+
+def _x_categories(labels: list[str], band: float, frame: _Frame, rotate: bool) -> str:
+    """Category labels under the x axis; rotated and cut with an ellipsis when they do not fit."""
+    parts = []
+    for i, label in enumerate(labels):
+        x, y = frame.left + (i + 0.5) * band, frame.bottom + (12 if rotate else 16)
+        if not rotate:
+            parts.append(_text(x, y, label, text_anchor="middle"))
+            continue
+        short = label if len(label) <= 18 else label[:17] + "…"
+        tip = _el("title", _esc(label)) if short != label else ""
+        parts.append(_text(x, y, short, tip, text_anchor="end", transform=f"rotate(-35 {_n(x)} {_n(y)})"))
+    return "".join(parts)
+
+
+def _series_points(s: Series, log_x: bool, log_y: bool) -> list[tuple[float, float, float | None, float | None]]:
+    """The plottable points of a series as (x, y, low, high), sorted by x."""
+    bounds = zip(s.points, s.low or repeat(None), s.high or repeat(None))
+    kept = [
+        (x, y, _bound(lo, log_y), _bound(hi, log_y))
+        for (x, y), lo, hi in bounds
+        if _usable(x, log_x) and _usable(y, log_y)
+    ]
+    return sorted(kept, key=lambda p: p[0])
+
+
+def _line(s: Series, pts: list[tuple[float, float, float | None, float | None]], x: _Scale, y: _Scale) -> str:
+    c = colour(s.name)
+    dash = {"stroke_dasharray": "6 3"} if s.dashed else {}
+    coords = " ".join(f"{_n(x(px))},{_n(y(py))}" for px, py, _, _ in pts)
+    parts = [_el("polyline", class_="series", points=coords, fill="none", stroke=c, stroke_width=2, **dash)]
+    for px, py, lo, hi in pts:
+        parts.append(_error_bar(x(px), y(py), lo, hi, y, c))
+        tip = _el("title", _esc(f"{s.name}: ({fmt(px, 4)}, {fmt(py, 4)})"))
+        parts.append(_el("circle", tip, class_="marker", cx=x(px), cy=y(py), r=3, fill=c))
+    return "".join(parts)
+
+
+def _error_bar(x: float, y: float, lo: float | None, hi: float | None, scale: _Scale, stroke: str = "#222") -> str:
+    if lo is None and hi is None:
+        return ""
+    top = scale(hi) if hi is not None else y
+    bottom = scale(lo) if lo is not None else y
+    d = f"M{_n(x)} {_n(bottom)}V{_n(top)}M{_n(x - 3)} {_n(top)}H{_n(x + 3)}M{_n(x - 3)} {_n(bottom)}H{_n(x + 3)}"
+    return _el("path", class_="errorbar", d=d, stroke=stroke, fill="none")
+
+
+def _axis(lo: float, hi: float, log: bool, p0: float, p1: float) -> tuple[_Scale, list[float]]:
+    """Ticks for a data range and the scale spanning them."""
+    ticks = log_ticks(lo, hi) if log else nice_ticks(lo, hi)
+    return _Scale(ticks[0], ticks[-1], p0, p1, log), ticks
+
+
+def _tick_labels(ticks: list[float]) -> list[str]:
+    """Labels with just enough digits that neighbouring ticks read differently."""
+    for digits in range(3, 9):
+        labels = [fmt(t, digits) for t in ticks]
+        if len(set(labels)) == len(labels):
+            break
+    return labels
+
+
+def _y_axis(scale: _Scale, ticks: list[float], frame: _Frame, label: str) -> str:
+    """Horizontal gridlines, tick labels, the axis label, and both axis lines over the grid."""
+    parts = []
+    for t, text in zip(ticks, _tick_labels(ticks)):
+        parts.append(_el("line", x1=frame.left, x2=frame.right, y1=scale(t), y2=scale(t), stroke=GRID))
+        parts.append(_text(frame.left - 6, scale(t) + 4, text, text_anchor="end"))
+    mid = (frame.top + frame.bottom) / 2
+    parts.append(_text(14, mid, label, text_anchor="middle", font_size=12, transform=f"rotate(-90 14 {_n(mid)})"))
+    parts.append(_el("line", x1=frame.left, x2=frame.left, y1=frame.top, y2=frame.bottom, stroke=AXIS))
+    parts.append(_el("line", x1=frame.left, x2=frame.right, y1=frame.bottom, y2=frame.bottom, stroke=AXIS))
+    return "".join(parts)
+
+
+def _x_axis(scale: _Scale, ticks: list[float], frame: _Frame, label: str) -> str:
+    """Vertical gridlines, tick labels and the axis label."""
+    parts = []
+    for t, text in zip(ticks, _tick_labels(ticks)):
+        parts.append(_el("line", x1=scale(t), x2=scale(t), y1=frame.top, y2=frame.bottom, stroke=GRID))
+        parts.append(_text(scale(t), frame.bottom + 16, text, text_anchor="middle"))
+    parts.append(_text((frame.left + frame.right) / 2, frame.height - 8, label, text_anchor="middle", font_size=12))
+    return "".join(parts)
+
+
+def _legend(entries: list[tuple[str, bool]], width: int) -> tuple[str, int]:
+    """Legend entries in rows under the title; returns the markup and the number of rows."""
+    parts, x, row = [], 64.0, 0
+    for name, dashed in entries:
+        w = 30 + len(name) * CHAR_W
+        if x + w > width - 8 and x > 64:
+            x, row = 64.0, row + 1
+        y = 36 + row * 16
+        dash = {"stroke_dasharray": "6 3"} if dashed else {}
+        parts.append(_el("line", class_="swatch", x1=x, x2=x + 18, y1=y - 4, y2=y - 4, stroke=colour(name),
+                         stroke_width=3, **dash))
+        parts.append(_text(x + 22, y, name))
+        x += w + 10
+    return _el("g", "".join(parts), class_="legend"), row + 1
+
+
+def _frame(width: int, height: int, legend_rows: int, extra: int = 0) -> _Frame:
+    top = 32 + 16 * legend_rows
+    return _Frame(64, top, max(74, width - 16), max(top + 10, height - 44 - extra), width, height)
+
+
+def _svg(title: str, width: int, height: int, parts: list[str]) -> str:
+    """The outer element; with no parts, a centred "no data" note."""
+    parts = parts or [_text(width / 2, height / 2, "no data", text_anchor="middle", font_size=13, fill="#777")]
+    heading = _text(width / 2, 18, title, text_anchor="middle", font_size=14, font_weight="bold")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" class="chart"><title>{_esc(title)}</title>{heading}{"".join(parts)}</svg>'
+    )
+
+
+def _text(x: float, y: float, text: str, inner: str = "", **attrs: object) -> str:
+    """A text element; ``text`` is escaped, ``inner`` is markup placed before it (a ``<title>``)."""
+    attrs = {"font_size": 11, "font_family": "sans-serif", **attrs}
+    return _el("text", inner + _esc(text), x=x, y=y, **attrs)
+
+
+def _el(tag: str, body: str = "", **attrs: object) -> str:
+    """One element. ``class_`` and ``font_size`` style names become ``class`` and ``font-size``;
+    numbers are rounded to two decimals and other values escaped. ``body`` is markup, not escaped."""
+    text = "".join(
+        f' {k.rstrip("_").replace("_", "-")}="{_n(v) if isinstance(v, (int, float)) else _esc(v)}"'
+        for k, v in attrs.items()
+    )
+    return f"<{tag}{text}>{body}</{tag}>" if body else f"<{tag}{text}/>"
+
+
+def _usable(v: float | None, log: bool) -> bool:
+    return v is not None and math.isfinite(v) and (v > 0 or not log)
+
+
+def _bound(v: float | None, log: bool) -> float | None:
+    return v if _usable(v, log) else None
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _strip(number: str) -> str:
+    return number.rstrip("0").rstrip(".") if "." in number else number
+
+
+def _n(v: float) -> str:
+    """A coordinate with at most two decimals."""
+    text = _strip(f"{v:.2f}")
+    return "0" if text == "-0" else text

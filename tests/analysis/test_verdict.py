@@ -1,0 +1,69 @@
+"""The rules that turn findings into verdicts."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from showdown.analysis.verdict import (
+    Finding,
+    classify,
+    decide,
+    from_comparison,
+    paired_mean_difference,
+    pooled,
+    sign_test,
+)
+from showdown.measure.stats import compare
+
+
+@pytest.mark.parametrize(("ratio", "low", "high", "significant", "outcome"), [
+    (1.30, 1.20, 1.40, True, "holds"),
+    (0.70, 0.65, 0.75, True, "fails"),
+    (1.01, 0.98, 1.03, True, "equal"),      # significant but inside the equivalence margin
+    (1.30, 0.90, 1.80, False, "unclear"),
+    (1.30, 1.20, 1.40, False, "unclear"),   # interval excludes 1 but the test does not reject
+    (None, None, None, False, "unclear"),
+    (math.nan, 1.0, 2.0, True, "unclear"),
+])
+def test_classify(ratio, low, high, significant, outcome):
+    assert classify(ratio, low, high, significant) == outcome
+
+
+def _f(outcome: str, name: str = "c") -> Finding:
+    return Finding(name, 1.0, 1.0, 1.0, outcome)
+
+
+def test_decide_rules():
+    assert decide([]) == ("no data", ())
+    assert decide([_f("holds"), _f("unclear", "noisy")])[0] == "supported"
+    assert decide([_f("fails"), _f("equal")])[0] == "refuted"
+    assert decide([_f("unclear")])[0] == "inconclusive"
+    verdict, conditions = decide([_f("holds", "bs1"), _f("holds", "bs8"), _f("fails", "bs32")])
+    assert verdict == "supported"
+    assert conditions[0] == "holds only for: bs1; bs8" and conditions[1] == "does not hold for: bs32"
+    assert decide([_f("holds"), _f("fails")])[0] == "inconclusive"
+
+
+def test_from_comparison_orients_towards_the_favoured_side():
+    fast, slow = [1.0 + 0.01 * i for i in range(20)], [2.0 + 0.02 * i for i in range(20)]
+    cmp = compare(slow, fast, name_a="tensorflow", name_b="torch").to_dict()
+    f = from_comparison("x", cmp, "torch")
+    assert f.outcome == "holds" and f.ratio == pytest.approx(2.0, rel=0.05) and f.ci_low <= f.ratio <= f.ci_high
+    g = from_comparison("x", cmp, "tensorflow")
+    assert g.outcome == "fails" and g.ratio == pytest.approx(0.5, rel=0.05)
+
+
+def test_pooled_geometric_mean_and_interval():
+    ratio, low, high = pooled([2.0, 0.5])
+    assert ratio == pytest.approx(1.0) and low < 1.0 < high
+    assert pooled([1.5]) == (1.5, 1.5, 1.5)
+    assert pooled([]) == (None, None, None)
+
+
+def test_sign_test_and_paired_difference():
+    assert sign_test(10, 0) == pytest.approx(2 / 2**10)
+    assert sign_test(5, 5) == 1.0 and sign_test(0, 0) == 1.0
+    mean, low, high = paired_mean_difference([3, 3, 3, 3], [1, 1, 1, 1])
+    assert mean == low == high == 2.0
