@@ -14,6 +14,7 @@ from showdown.analysis.verdict import (
     paired_mean_difference,
     pooled,
     sign_test,
+    verdict,
 )
 from showdown.measure.stats import compare
 
@@ -55,11 +56,19 @@ def test_from_comparison_orients_towards_the_favoured_side():
     assert g.outcome == "fails" and g.ratio == pytest.approx(0.5, rel=0.05)
 
 
-def test_pooled_geometric_mean_and_interval():
-    ratio, low, high = pooled([2.0, 0.5])
-    assert ratio == pytest.approx(1.0) and low < 1.0 < high
-    assert pooled([1.5]) == (1.5, 1.5, 1.5)
+def test_pooled_geometric_mean_and_range():
+    assert pooled([2.0, 0.5, 1.0]) == (pytest.approx(1.0), 0.5, 2.0)
+    assert pooled([1.5, None, math.nan]) == (pytest.approx(1.5), 1.5, 1.5)
     assert pooled([]) == (None, None, None)
+
+
+def test_headline_effect_text():
+    findings = [Finding("a", 2.0, 1.8, 2.2, "holds"), Finding("b", 8.0, 7.0, 9.0, "holds")]
+    v = verdict("C0", "x", findings, better="faster", worse="slower", subject="torch", method="m")
+    assert v.effect == "torch 4.00× faster, geometric mean over 2 conditions (from 2.00× to 8.00×)"
+    assert v.ci_low is None and (v.range_low, v.range_high) == (2.0, 8.0)
+    one = verdict("C0", "x", [Finding("a", 0.5, 0.4, 0.625, "fails")], better="faster", worse="slower", subject="torch", method="m")
+    assert one.effect == "torch 2.00× slower (95% CI 1.60–2.50)" and one.ci_low == 0.4
 
 
 def test_sign_test_and_paired_difference():

@@ -9,7 +9,9 @@ the claim's direction (e.g. "torch faster"), its confidence interval and an outc
 * ``equal`` — the whole interval lies within the equivalence margin (no practical difference);
 * ``unclear`` — none of these (too noisy to say).
 
-The verdict: **supported** when the claim holds in at least one condition and fails in none;
+The headline effect of one condition is its ratio and CI; over several, the geometric mean of
+the conditions' ratios and their range (conditions differ on purpose, so their spread is not a
+confidence interval). The verdict: **supported** when the claim holds in at least one condition and fails in none;
 **refuted** when it holds in none and fails (or is equal) in at least one; when both happen the
 side with more conditions wins and the verdict says where the claim holds ("holds only for ..."),
 a tie is **inconclusive**; with nothing decisive it is **inconclusive**. Claims with no data say
@@ -64,6 +66,9 @@ class Verdict:
     method: str = ""
     missing: str | None = None
     notes: tuple[str, ...] = field(default=())
+    # over several conditions: the smallest and largest condition's ratio (ci_* stay None)
+    range_low: float | None = None
+    range_high: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict (findings included)."""
@@ -126,23 +131,17 @@ def decide(findings: Sequence[Finding]) -> tuple[str, tuple[str, ...]]:
     return "inconclusive", tuple(conditions)
 
 
-def pooled(ratios: Sequence[float], confidence: float = 0.95, n_boot: int = 2000, seed: int = 0) -> tuple[float | None, float | None, float | None]:
-    """Geometric mean of ratios over conditions, with a bootstrap interval over the conditions.
+def pooled(ratios: Sequence[float]) -> tuple[float | None, float | None, float | None]:
+    """Geometric mean of ratios over conditions, with the smallest and largest of them.
 
-    The interval describes how the effect varies between the measured conditions (resampling
-    conditions, not samples within them); with one condition it is that condition's point.
+    Not a confidence interval: conditions differ on purpose (workloads, batch sizes), so the
+    headline says how large the effect is on average and how far it ranges; each finding keeps
+    its own interval.
     """
-    logs = np.log([r for r in ratios if r and r > 0 and math.isfinite(r)])
-    if logs.size == 0:
+    usable = [r for r in ratios if r and r > 0 and math.isfinite(r)]
+    if not usable:
         return None, None, None
-    centre = float(np.exp(logs.mean()))
-    if logs.size == 1:
-        return centre, centre, centre
-    rng = np.random.default_rng(seed)
-    means = logs[rng.integers(0, logs.size, (n_boot, logs.size))].mean(axis=1)
-    tail = (1.0 - confidence) / 2.0 * 100.0
-    low, high = np.percentile(means, [tail, 100.0 - tail])
-    return centre, float(np.exp(low)), float(np.exp(high))
+    return float(np.exp(np.mean(np.log(usable)))), min(usable), max(usable)
 
 
 def paired_mean_difference(a: Sequence[float], b: Sequence[float], confidence: float = 0.95, n_boot: int = 4000, seed: int = 0) -> tuple[float, float, float]:
@@ -168,25 +167,28 @@ def sign_test(wins: int, losses: int) -> float:
 
 
 def effect_text(ratio: float | None, low: float | None, high: float | None, better: str, worse: str, subject: str, n: int) -> str:
-    """``"torch 1.31× faster (95% CI 1.20–1.44), geometric mean over 4 conditions"``."""
+    """``"torch 1.31× faster (95% CI 1.20–1.44)"`` for one condition; for several, the geometric
+    mean and the range of the conditions' ratios (``low``/``high`` are then that range)."""
     if ratio is None:
         return "no effect could be computed"
     word, r, lo, hi = (better, ratio, low, high) if ratio >= 1 else (worse, 1 / ratio, 1 / high if high else None, 1 / low if low else None)
-    ci = f" (95% CI {lo:.2f}–{hi:.2f})" if lo is not None and hi is not None else ""
-    over = f", geometric mean over {n} conditions" if n > 1 else ""
-    return f"{subject} {r:.2f}× {word}{ci}{over}"
+    if lo is None or hi is None:
+        return f"{subject} {r:.2f}× {word}"
+    if n > 1:
+        return f"{subject} {r:.2f}× {word}, geometric mean over {n} conditions (from {lo:.2f}× to {hi:.2f}×)"
+    return f"{subject} {r:.2f}× {word} (95% CI {lo:.2f}–{hi:.2f})"
 
 
 def verdict(cid: str, claim: str, findings: Sequence[Finding], *, better: str, worse: str, subject: str, method: str, notes: Sequence[str] = ()) -> Verdict:
     """Assemble the verdict of a ratio-valued claim from its findings."""
     decided, conditions = decide(findings)
+    if len(findings) == 1:  # one condition: its own confidence interval
+        f = findings[0]
+        text = effect_text(f.ratio, f.ci_low, f.ci_high, better, worse, subject, 1)
+        return Verdict(cid, claim, decided, text, f.ratio, f.ci_low, f.ci_high, conditions, tuple(findings), method, notes=tuple(notes))
     ratio, low, high = pooled([f.ratio for f in findings if f.ratio])
-    if len(findings) == 1:  # one condition: its own interval, not a spread over conditions
-        ratio, low, high = findings[0].ratio, findings[0].ci_low, findings[0].ci_high
-    return Verdict(
-        cid, claim, decided, effect_text(ratio, low, high, better, worse, subject, len(findings)),
-        ratio, low, high, conditions, tuple(findings), method, notes=tuple(notes),
-    )
+    text = effect_text(ratio, low, high, better, worse, subject, len(findings))
+    return Verdict(cid, claim, decided, text, ratio, None, None, conditions, tuple(findings), method, notes=tuple(notes), range_low=low, range_high=high)
 
 
 def missing(cid: str, claim: str, command: str, what: str) -> Verdict:

@@ -30,6 +30,6 @@ def run(args: argparse.Namespace) -> int:
     run_id = store.resolve_run(args.run_id)
     out = Path(args.out) if args.out else Path(store.path).parent / f"report-{run_id}"
     written = bundle.write(store, run_id, out, profile)
-    print(f"report: {written['html']}")
+    print(f"report: {written['html'].resolve()}")
     print(f"summary: {written['markdown']}; data: {written['json']}, {written['csv']}")
     return 0

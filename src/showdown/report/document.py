@@ -124,10 +124,10 @@ def performance_section(view: Any, data: dict[str, Any]) -> Raw:
 
 def comparisons_section(rows: list[dict[str, Any]]) -> Raw:
     """Framework-vs-framework ratios, significant ones highlighted."""
-    body = [(r["group"], r["metric"], Raw(tag("span", r["comparison"]["text"], class_="sig" if r["comparison"]["significant"] else None)),
+    body = [(r["group"], r["metric"], f"{r['side_a']} vs {r['side_b']}", Raw(tag("span", r["comparison"]["text"], class_="sig" if r["comparison"]["significant"] else None)),
              _num(r["comparison"].get("p_value"))) for r in rows]
     return section("comparisons", "framework ratios", tag("p", "median ratios with 95% bootstrap CI; Mann–Whitney p; highlighted: significant", class_="muted"),
-                   table(("condition", "metric", "comparison", "p"), body, numeric=(3,)))
+                   table(("condition", "metric", "sides", "comparison", "p"), body, numeric=(4,)))
 
 
 def deployment_section(deploy: dict[str, Any]) -> Raw:
