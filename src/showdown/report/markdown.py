@@ -37,6 +37,6 @@ def render(data: dict[str, Any], verdicts: list[Verdict], advice: Advice, files:
     if advice.paths:
         lines += ["", "Deployment paths, best first: " + ", ".join(f"{p['path']} ({p['score']:.2f})" for p in advice.paths)]
     sig = [r for r in data["comparisons"] if r["comparison"]["significant"]]
-    lines += ["", "## Significant framework ratios", ""] + [f"- {cell(r['group'])} ({r['metric']}): {cell(r['comparison']['text'])}" for r in sig]
+    lines += ["", "## Significant framework ratios", ""] + [f"- {cell(r['group'])} ({r['metric']}, {r['side_a']} vs {r['side_b']}): {cell(r['comparison']['text'])}" for r in sig]
     lines += ["", "## Files", ""] + [f"- `{name}`" for name in files.values()] + [""]
     return "\n".join(lines)

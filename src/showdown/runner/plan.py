@@ -185,8 +185,8 @@ def _check_all(kind: str, values: tuple[Any, ...], valid: tuple[str, ...] | list
 def suite(name: str, **overrides: Any) -> Plan:
     """The named suite with the user's overrides applied.
 
-    ``quick`` holds every measurement the claims and the advisor need and takes about a quarter of
-    an hour on a 2-core CPU: each framework's default mode plus TensorFlow's eager mode, one
+    ``quick`` holds every measurement the claims and the advisor need and takes about 11 minutes
+    on a 2-core CPU: each framework's default mode plus TensorFlow's eager mode, one
     training batch size, batch 1 and 32 for inference, the varying-shapes pass, 4 seeds of
     time-to-accuracy, 4 cold starts per workload, four float32 deployment paths (ONNX Runtime from
     each framework, ExecuTorch, LiteRT) with the runtimes' footprints, and the mistakes battery.
