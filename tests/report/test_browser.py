@@ -171,3 +171,21 @@ def test_report_renders_in_browser(report_html):
         problems = {f.id: rendering_problem(f.png) for f in report.figures}
         assert {k: v for k, v in problems.items() if v} == {}
         assert_no_injected_script(report, INJECTION)
+
+
+def test_comparison_page_renders_in_browser(tmp_path):
+    """Two runs side by side: every plot of both runs drawn, no errors, no network."""
+    import synthetic_run as S
+
+    from showdown.report import comparison
+
+    store, a = S.build(tmp_path / "db.sqlite", notes=INJECTION)
+    store.close()
+    store, b = S.build(tmp_path / "db.sqlite", seed=1, scale=1.5, notes=INJECTION)
+    path = comparison.write(store, a, b, tmp_path / "cmp")
+    with open_page(path) as report:
+        assert report.console_errors == [] and report.page_errors == [] and report.external_requests == []
+        ids = {f.id for f in report.figures}
+        assert {f"memory-{a}", f"memory-{b}", f"latency-bs1-{a}", f"latency-bs1-{b}"} <= ids
+        problems = {f.id: rendering_problem(f.png) for f in report.figures}
+        assert {k: v for k, v in problems.items() if v} == {}

@@ -25,11 +25,9 @@ from showdown.report.svg import (
     bar_chart,
     box_plot,
     colour,
-    fmt,
     line_chart,
-    log_ticks,
-    nice_ticks,
 )
+from showdown.report.ticks import fmt, log_ticks, nice_ticks
 
 NS = "{http://www.w3.org/2000/svg}"
 EVIL = "<script>alert(1)</script>\"&'"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from itertools import repeat
 
 from showdown.errors import ConfigError
+from showdown.report.ticks import Scale, axis, fmt, strip_zeros, tick_labels
 
 TORCH_COLOUR = "#d6452a"
 TENSORFLOW_COLOUR = "#1f77b4"
@@ -77,21 +78,6 @@ class Box:
 
 
 @dataclass(frozen=True)
-class _Scale:
-    """Maps a data interval onto a pixel interval, linearly or in log10."""
-
-    lo: float
-    hi: float
-    p0: float
-    p1: float
-    log: bool = False
-
-    def __call__(self, v: float) -> float:
-        f = math.log10 if self.log else float
-        return self.p0 + (f(v) - f(self.lo)) / (f(self.hi) - f(self.lo)) * (self.p1 - self.p0)
-
-
-@dataclass(frozen=True)
 class _Frame:
     """The plot area in pixels, and the whole chart's size."""
 
@@ -124,83 +110,6 @@ def colour(group: str) -> str:
     return PALETTE[zlib.crc32(group.encode("utf-8")) % len(PALETTE)]
 
 
-def fmt(value: float, digits: int = 3) -> str:
-    """Format a number compactly for a tick label.
-
-    Examples: ``0.5``, ``12``, ``1.2k``, ``3.4M``, ``3.4e-05``.
-
-    Args:
-        value: The number.
-        digits: Significant digits to keep.
-
-    Returns:
-        The label text.
-    """
-    if not math.isfinite(value):
-        return str(value)
-    rounded = float(f"{value:.{digits}g}")
-    magnitude = abs(rounded)
-    if magnitude == 0:
-        return "0"
-    if magnitude < 1e-3 or magnitude >= 1e15:
-        mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
-        return f"{_strip(mantissa)}e{exponent}"
-    for scale, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, "")):
-        if magnitude >= scale:
-            return f"{rounded / scale:.{digits}g}{suffix}"
-    return f"{rounded:.{digits}g}"
-
-
-def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
-    """Evenly spaced ticks with a 1, 2 or 5 × 10^k step that cover ``[lo, hi]``.
-
-    Args:
-        lo: Smallest data value.
-        hi: Largest data value.
-        count: Roughly how many intervals to aim for.
-
-    Returns:
-        Tick values; the first is <= ``lo`` and the last >= ``hi``.
-    """
-    if hi < lo:
-        lo, hi = hi, lo
-    if hi - lo <= 1e-9 * max(abs(lo), abs(hi)):  # one value, or too close to tell apart in floats
-        pad = abs(lo) * 0.1 or 1.0
-        lo, hi = (0.0, 1.0) if lo == hi == 0 else (lo - pad, hi + pad)
-    raw = (hi - lo) / count
-    exponent = math.floor(math.log10(raw))
-    # the 1-2-5 step nearest to raw on a log scale (thresholds at the geometric means, as d3 does)
-    step = next(m for m, cut in ((10, 7.07), (5, 3.16), (2, 1.41), (1, 0)) if raw / 10.0**exponent >= cut)
-    step *= 10.0**exponent
-    first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
-    decimals = max(0, 1 - exponent)
-    return [round(k * step, decimals) + 0.0 for k in range(first, last + 1)]
-
-
-def log_ticks(lo: float, hi: float) -> list[float]:
-    """Ticks for a log axis covering ``[lo, hi]`` (both must be positive).
-
-    Powers of ten; where the range spans at most two decades, also 2× and 5× those powers,
-    trimmed to the data. Wide ranges skip decades so that there are at most about 8 ticks.
-
-    Args:
-        lo: Smallest data value (> 0).
-        hi: Largest data value (> 0).
-
-    Returns:
-        Tick values in increasing order; the first is <= ``lo`` and the last >= ``hi``.
-    """
-    e0 = math.floor(math.log10(lo) + 1e-12)
-    e1 = max(math.ceil(math.log10(hi) - 1e-12), e0 + 1)
-    if e1 - e0 > 2:
-        stride = math.ceil((e1 - e0) / 8)
-        return [float(f"1e{e}") for e in range(e0, e1 + stride, stride) if e - stride < e1]
-    candidates = [float(f"{m}e{e}") for e in range(e0, e1 + 1) for m in (1, 2, 5)]
-    start = max(c for c in candidates if c <= lo * (1 + 1e-12))
-    stop = min(c for c in candidates if c >= hi * (1 - 1e-12) and c > start)
-    return [c for c in candidates if start <= c <= stop]
-
-
 def line_chart(
     title: str, series: Sequence[Series], *, x_label: str, y_label: str,
     log_x: bool = False, log_y: bool = False, width: int = 640, height: int = 360,
@@ -227,8 +136,8 @@ def line_chart(
     frame = _frame(width, height, rows)
     xs = [p[0] for _, pts in kept for p in pts]
     ys = [v for _, pts in kept for p in pts for v in p[1:] if v is not None]
-    x_scale, x_ticks = _axis(min(xs), max(xs), log_x, frame.left, frame.right)
-    y_scale, y_ticks = _axis(min(ys), max(ys), log_y, frame.bottom, frame.top)
+    x_scale, x_ticks = axis(min(xs), max(xs), log_x, frame.left, frame.right)
+    y_scale, y_ticks = axis(min(ys), max(ys), log_y, frame.bottom, frame.top)
     parts = [_x_axis(x_scale, x_ticks, frame, x_label), _y_axis(y_scale, y_ticks, frame, y_label), legend]
     for s, pts in kept:
         parts.append(_line(s, pts, x_scale, y_scale))
@@ -304,7 +213,7 @@ def box_plot(
     return _svg(title, width, height, parts)
 
 
-def _box(span: tuple[float, float], values: list[float], group: str, y: _Scale) -> str:
+def _box(span: tuple[float, float], values: list[float], group: str, y: Scale) -> str:
     p5, q1, med, q3, p95 = (_percentile(values, q) for q in (5, 25, 50, 75, 95))
     x0, x1 = span
     mid, c = (x0 + x1) / 2, colour(group)
@@ -333,7 +242,7 @@ def _percentile(values: Sequence[float], q: float) -> float:
 
 def _categorical(
     keys: list[tuple[str, str]], y: tuple[float, float, bool, str], width: int, height: int
-) -> tuple[list[str], Callable[[str, str], tuple[float, float]], _Scale]:
+) -> tuple[list[str], Callable[[str, str], tuple[float, float]], Scale]:
     """Layout shared by bars and boxes: grid, legend, category labels, a slot finder, the y scale.
 
     ``y`` is the value range, whether it is log10, and the axis label.
@@ -344,7 +253,7 @@ def _categorical(
     rotate = any(len(label) * CHAR_W > (width - 80) / len(labels) * 0.9 for label in labels)
     frame = _frame(width, height, rows, extra=40 if rotate else 0)
     band = (frame.right - frame.left) / len(labels)
-    y_scale, y_ticks = _axis(y[0], y[1], y[2], frame.bottom, frame.top)
+    y_scale, y_ticks = axis(y[0], y[1], y[2], frame.bottom, frame.top)
     parts = [_y_axis(y_scale, y_ticks, frame, y[3]), legend, _x_categories(labels, band, frame, rotate)]
 
     def slot(label: str, group: str) -> tuple[float, float]:
@@ -380,7 +289,7 @@ def _series_points(s: Series, log_x: bool, log_y: bool) -> list[tuple[float, flo
     return sorted(kept, key=lambda p: p[0])
 
 
-def _line(s: Series, pts: list[tuple[float, float, float | None, float | None]], x: _Scale, y: _Scale) -> str:
+def _line(s: Series, pts: list[tuple[float, float, float | None, float | None]], x: Scale, y: Scale) -> str:
     c = colour(s.name)
     dash = {"stroke_dasharray": "6 3"} if s.dashed else {}
     coords = " ".join(f"{_n(x(px))},{_n(y(py))}" for px, py, _, _ in pts)
@@ -392,7 +301,7 @@ def _line(s: Series, pts: list[tuple[float, float, float | None, float | None]],
     return "".join(parts)
 
 
-def _error_bar(x: float, y: float, lo: float | None, hi: float | None, scale: _Scale, stroke: str = "#222") -> str:
+def _error_bar(x: float, y: float, lo: float | None, hi: float | None, scale: Scale, stroke: str = "#222") -> str:
     if lo is None and hi is None:
         return ""
     top = scale(hi) if hi is not None else y
@@ -401,25 +310,10 @@ def _error_bar(x: float, y: float, lo: float | None, hi: float | None, scale: _S
     return _el("path", class_="errorbar", d=d, stroke=stroke, fill="none")
 
 
-def _axis(lo: float, hi: float, log: bool, p0: float, p1: float) -> tuple[_Scale, list[float]]:
-    """Ticks for a data range and the scale spanning them."""
-    ticks = log_ticks(lo, hi) if log else nice_ticks(lo, hi)
-    return _Scale(ticks[0], ticks[-1], p0, p1, log), ticks
-
-
-def _tick_labels(ticks: list[float]) -> list[str]:
-    """Labels with just enough digits that neighbouring ticks read differently."""
-    for digits in range(3, 9):
-        labels = [fmt(t, digits) for t in ticks]
-        if len(set(labels)) == len(labels):
-            break
-    return labels
-
-
-def _y_axis(scale: _Scale, ticks: list[float], frame: _Frame, label: str) -> str:
+def _y_axis(scale: Scale, ticks: list[float], frame: _Frame, label: str) -> str:
     """Horizontal gridlines, tick labels, the axis label, and both axis lines over the grid."""
     parts = []
-    for t, text in zip(ticks, _tick_labels(ticks)):
+    for t, text in zip(ticks, tick_labels(ticks)):
         parts.append(_el("line", x1=frame.left, x2=frame.right, y1=scale(t), y2=scale(t), stroke=GRID))
         parts.append(_text(frame.left - 6, scale(t) + 4, text, text_anchor="end"))
     mid = (frame.top + frame.bottom) / 2
@@ -429,10 +323,10 @@ def _y_axis(scale: _Scale, ticks: list[float], frame: _Frame, label: str) -> str
     return "".join(parts)
 
 
-def _x_axis(scale: _Scale, ticks: list[float], frame: _Frame, label: str) -> str:
+def _x_axis(scale: Scale, ticks: list[float], frame: _Frame, label: str) -> str:
     """Vertical gridlines, tick labels and the axis label."""
     parts = []
-    for t, text in zip(ticks, _tick_labels(ticks)):
+    for t, text in zip(ticks, tick_labels(ticks)):
         parts.append(_el("line", x1=scale(t), x2=scale(t), y1=frame.top, y2=frame.bottom, stroke=GRID))
         parts.append(_text(scale(t), frame.bottom + 16, text, text_anchor="middle"))
     parts.append(_text((frame.left + frame.right) / 2, frame.height - 8, label, text_anchor="middle", font_size=12))
@@ -498,11 +392,7 @@ def _esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _strip(number: str) -> str:
-    return number.rstrip("0").rstrip(".") if "." in number else number
-
-
 def _n(v: float) -> str:
     """A coordinate with at most two decimals."""
-    text = _strip(f"{v:.2f}")
+    text = strip_zeros(f"{v:.2f}")
     return "0" if text == "-0" else text

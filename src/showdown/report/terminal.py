@@ -44,6 +44,7 @@ def parity(report: Any) -> None:
 
 import contextlib
 import json
+import math
 from collections.abc import Callable, Iterator
 
 
@@ -84,7 +85,7 @@ def dump_json(data: Any) -> None:
 
 
 def _clean(data: Any) -> Any:
-    if isinstance(data, float) and data != data:
+    if isinstance(data, float) and math.isnan(data):
         return None
     if isinstance(data, dict):
         return {k: _clean(v) for k, v in data.items()}
