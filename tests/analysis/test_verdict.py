@@ -42,8 +42,10 @@ def test_decide_rules():
     assert decide([_f("fails"), _f("equal")])[0] == "refuted"
     assert decide([_f("unclear")])[0] == "inconclusive"
     verdict, conditions = decide([_f("holds", "bs1"), _f("holds", "bs8"), _f("fails", "bs32")])
-    assert verdict == "supported"
-    assert conditions[0] == "holds only for: bs1; bs8" and conditions[1] == "does not hold for: bs32"
+    assert verdict == "supported" and conditions == ("holds in 2 of 3 decided conditions; not for: bs32",)
+    verdict, conditions = decide([_f("holds", "bs1"), _f("equal", "bs8"), _f("fails", "bs32"), _f("unclear", "bs64")])
+    assert verdict == "refuted"
+    assert conditions == ("holds only for: bs1 (1 of 3 decided conditions)", "not decided (too noisy or too few samples): bs64")
     assert decide([_f("holds"), _f("fails")])[0] == "inconclusive"
 
 

@@ -68,9 +68,12 @@ def c1_train_cnn(view: E.RunView) -> Verdict:
         return missing("C1", CLAIMS["C1"], "showdown run --scenarios train --workloads cnn", "CNN training cells of both frameworks")
     v = verdict("C1", CLAIMS["C1"], findings, better="faster", worse="slower", subject="torch",
                 method="median training step time (forward, backward, SGD step) at each batch size; Mann–Whitney test and bootstrap CI of the ratio per condition")
-    beyond = [f.condition for f in findings if f.outcome == "holds" and f.ci_low and f.ci_low > 1.25]
-    note = (f"faster by more than the claimed 25% in: {'; '.join(beyond)}",) if beyond else ()
-    return _with_notes(v, note)
+    held = [f for f in findings if f.outcome == "holds" and f.ci_low and f.ci_high]
+    beyond = [f.condition for f in held if f.ci_low > 1.25]
+    within = [f.condition for f in held if f.ci_high <= 1.25]
+    notes = ((f"faster by more than the claimed 25% in: {'; '.join(beyond)}",) if beyond else ()) + (
+        (f"within the claimed 25% in: {'; '.join(within)}",) if within else ())
+    return _with_notes(v, notes)
 
 
 def c2_small_batch_latency(view: E.RunView) -> Verdict:

@@ -13,7 +13,8 @@ The headline effect of one condition is its ratio and CI; over several, the geom
 the conditions' ratios and their range (conditions differ on purpose, so their spread is not a
 confidence interval). The verdict: **supported** when the claim holds in at least one condition and fails in none;
 **refuted** when it holds in none and fails (or is equal) in at least one; when both happen the
-side with more conditions wins and the verdict says where the claim holds ("holds only for ..."),
+side with more conditions wins and the verdict names the exceptions ("holds in 3 of 4 decided
+conditions; not for: ..."),
 a tie is **inconclusive**; with nothing decisive it is **inconclusive**. Claims with no data say
 which command would produce it (verdict ``no data``).
 """
@@ -116,9 +117,12 @@ def decide(findings: Sequence[Finding]) -> tuple[str, tuple[str, ...]]:
     against = [f.condition for f in findings if f.outcome in ("fails", "equal")]
     unclear = [f.condition for f in findings if f.outcome == "unclear"]
     conditions = []
-    if holds and against:
-        conditions.append("holds only for: " + "; ".join(holds))
-        conditions.append("does not hold for: " + "; ".join(against))
+    if holds and against:  # name the smaller side, count the larger
+        n = len(holds) + len(against)
+        if len(holds) >= len(against):
+            conditions.append(f"holds in {len(holds)} of {n} decided conditions; not for: " + "; ".join(against))
+        else:
+            conditions.append("holds only for: " + "; ".join(holds) + f" ({len(holds)} of {n} decided conditions)")
     if unclear:
         conditions.append("not decided (too noisy or too few samples): " + "; ".join(unclear))
     if holds and not against:
@@ -175,7 +179,8 @@ def effect_text(ratio: float | None, low: float | None, high: float | None, bett
     if lo is None or hi is None:
         return f"{subject} {r:.2f}× {word}"
     if n > 1:
-        return f"{subject} {r:.2f}× {word}, geometric mean over {n} conditions (from {lo:.2f}× to {hi:.2f}×)"
+        crossing = "; below 1× where the other side leads" if lo < 1.0 < hi else ""
+        return f"{subject} {r:.2f}× {word}, geometric mean over {n} conditions (from {lo:.2f}× to {hi:.2f}×{crossing})"
     return f"{subject} {r:.2f}× {word} (95% CI {lo:.2f}–{hi:.2f})"
 
 
