@@ -132,14 +132,14 @@ def flips(weights: dict[str, float], dims: dict[str, dict[str, Any]], ranking: l
     a, b = ranking[0]["framework"], ranking[1]["framework"]
     total = sum(weights.values())
     out = []
-    for name in weights:
+    for name, weight in weights.items():
         rest = {n: w for n, w in weights.items() if n != name}
         d_dim = dims[name]["scores"][a] - dims[name]["scores"][b]
         d_rest = (_total(rest, dims, a) - _total(rest, dims, b)) if rest and sum(rest.values()) else 0.0
         if d_rest == d_dim:
             continue
         w = d_rest / (d_rest - d_dim)  # a's lead is 0 at this share of the total weight
-        share = weights[name] / total
+        share = weight / total
         if 0.0 <= w <= 1.0 and abs(w - share) > 1e-9:
             direction = "more" if w > share else "less"
             out.append(f"the choice flips to {b} if {name} weighs {direction} than {w:.2f} of the total weight (now {share:.2f})")
