@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -16,15 +15,16 @@ def showdown(*args: str, env: dict[str, str] | None = None, timeout: float = 600
     return subprocess.run([sys.executable, "-m", "showdown", *args], capture_output=True, text=True, env=full_env, timeout=timeout)
 
 
-def test_help_is_fast_and_imports_no_framework():
-    code = "import sys, time; t=time.perf_counter(); from showdown.cli.main import build_parser; build_parser(); print(time.perf_counter()-t, 'torch' in sys.modules, 'tensorflow' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert out[1:] == ["False", "False"]
-    assert float(out[0]) < 0.5
-    start = time.perf_counter()
+HEAVY = ("torch", "tensorflow", "keras", "onnxruntime", "numpy", "scipy", "sklearn", "rich")
+
+
+def test_help_imports_no_heavy_module():
+    # What keeps `showdown --help` instant is what it does not import; its time is left to benchmarks.
+    code = f"import sys; from showdown.cli.main import build_parser; build_parser(); print([m for m in {HEAVY!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
     result = showdown("--help")
     assert result.returncode == 0 and "parity" in result.stdout
-    assert time.perf_counter() - start < 5
 
 
 BAD = [

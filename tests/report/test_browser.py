@@ -173,7 +173,7 @@ def test_report_renders_in_browser(report_html):
         assert_no_injected_script(report, INJECTION)
 
 
-def test_comparison_page_renders_in_browser(tmp_path):
+def test_comparison_page_renders_in_browser(tmp_path, browser_ready):
     """Two runs side by side: every plot of both runs drawn, no errors, no network."""
     import synthetic_run as S
 

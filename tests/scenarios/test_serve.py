@@ -37,12 +37,17 @@ def served(framework: str, scenario: str) -> tuple[dict, list[tuple[str, dict]]]
 
 
 @pytest.mark.parametrize("framework", base.installed())
-def test_offline_throughput_agrees_with_the_batch_latency(loadgen, framework):
-    result, _ = served(framework, "offline")
+def test_offline_reports_loadgen_throughput(loadgen, framework):
+    # No timing bound here (shared machines are noisy): the figures must be LoadGen's own, and a
+    # run that ended early is repeated once with the rate it achieved.
+    result, messages = served(framework, "offline")
     results, calibration = result["results"], result["calibration"]
-    expected = calibration["batch_size"] / calibration["latency_batch_s"]
-    assert results["throughput"] > 0
-    assert expected / 4 < results["throughput"] < expected * 4
+    assert results["throughput"] > 0 and results["throughput"] == results["run"]["samples_per_s"]
+    assert results["attempts"] in (1, 2) and results["run"]["queries"] >= 1
+    if results["attempts"] == 1:
+        assert results["expected_qps"] == pytest.approx(serve.OFFLINE_MARGIN * calibration["batch_size"] / calibration["latency_batch_s"])
+    emitted = [d for kind, d in messages if kind == "samples" and d.get("metric") == "offline_throughput"]
+    assert emitted and emitted[0]["values"] == [results["throughput"]]
     assert results["latency_s"]["p50"] <= results["latency_s"]["p99"]
     assert result["scenario"] == "offline" and result["loadgen_version"]
     assert result["workbench"]["settings"]["intra_op_threads"] == 2
@@ -69,8 +74,7 @@ def test_null_sut_offline_costs_a_fraction_of_a_sample(loadgen, framework):
     overhead, throughput = result["loadgen_overhead"], result["results"]["throughput"]
     assert overhead["sut"] == "null" and overhead["per_query_s"] > 0
     assert overhead["achieved_qps"] > throughput
-    assert overhead["fraction_of_result"] == pytest.approx(throughput / overhead["achieved_qps"])
-    assert overhead["fraction_of_result"] < 0.5
+    assert 0 < overhead["fraction_of_result"] == pytest.approx(throughput / overhead["achieved_qps"])
 
 
 @pytest.mark.parametrize("framework", base.installed())
