@@ -45,6 +45,8 @@ def test_bad_toml_profiles(tmp_path, text, message):
 def test_unknown_profile_names_the_choices():
     with pytest.raises(ConfigError, match="unknown profile 'gaming': choose from research, server, mobile, web, FILE.toml"):
         load_profile("gaming")
+    with pytest.raises(ConfigError, match=r"profile file /nonexistent/me\.toml not found: give research, server, mobile, web or an existing FILE\.toml"):
+        load_profile("/nonexistent/me.toml")
 
 
 def test_ranking_follows_the_weights(run):
@@ -78,14 +80,35 @@ def test_flips_when_one_side_leads_everywhere():
     assert out == ["no single weight change makes y win: x leads or ties on every weighted dimension"]
 
 
+def test_a_tied_dimension_never_flips_the_choice():
+    # y leads on b, they tie on c: only b's weight can flip it; c at full weight would only tie
+    dims = {"a": {"scores": {"x": 1.0, "y": 0.4}}, "b": {"scores": {"x": 0.8, "y": 1.0}}, "c": {"scores": {"x": 1.0, "y": 1.0}}}
+    out = flips({"a": 0.4, "b": 0.3, "c": 0.3}, dims, [{"framework": "x"}, {"framework": "y"}])
+    assert len(out) == 2 and not any(" c weighs" in line for line in out)
+    assert any(" b weighs more than" in line for line in out) and any(" a weighs less than" in line for line in out)
+
+
 def test_unmeasured_dimensions_and_paths(run):
     store, run_id = run
     a = advisor.advise(store, run_id, load_profile("research"))
     assert {u["dimension"] for u in a.unmeasured} >= {"time_to_accuracy", "dynamic_shapes"}
     assert all(u["run"].startswith("showdown ") for u in a.unmeasured)
-    server = advisor.advise(store, run_id, load_profile("mobile"))
-    paths = [p["path"] for p in server.paths]
+    mobile = advisor.advise(store, run_id, load_profile("mobile"))
+    paths = [p["path"] for p in mobile.paths]
     assert set(paths) == set(S.PATHS) and paths[-1] == "executorch-xnnpack"
+
+
+def test_edge_runtime_compares_each_frameworks_own_runtime(run):
+    store, run_id = run
+    mobile = advisor.advise(store, run_id, load_profile("mobile"))
+    assert "edge_runtime" not in {u["dimension"] for u in mobile.unmeasured}
+    edge = mobile.dimensions["edge_runtime"]
+    values = {e["condition"]: e["values"] for e in edge["evidence"]}
+    assert values["edge runtime installed size (MB)"] == pytest.approx({"torch": 852, "tensorflow": 58})
+    assert values["edge runtime memory after import (MB)"] == pytest.approx({"torch": 356, "tensorflow": 33})
+    # litert is the lighter on both: tensorflow 1, torch the geometric mean of 58/852 and 33/356
+    assert edge["scores"]["tensorflow"] == 1.0
+    assert edge["scores"]["torch"] == pytest.approx(((58 / 852) * (33 / 356)) ** 0.5)
 
 
 def test_no_data_names_the_run_to_do(tmp_path):

@@ -17,6 +17,7 @@ import pytest
 from showdown.errors import ConfigError
 from showdown.report.svg import (
     PALETTE,
+    REFERENCE,
     TENSORFLOW_COLOUR,
     TORCH_COLOUR,
     Bar,
@@ -25,9 +26,10 @@ from showdown.report.svg import (
     bar_chart,
     box_plot,
     colour,
+    colours,
     line_chart,
 )
-from showdown.report.ticks import fmt, log_ticks, nice_ticks
+from showdown.report.ticks import duration, fmt, log_ticks, nice_ticks
 
 NS = "{http://www.w3.org/2000/svg}"
 EVIL = "<script>alert(1)</script>\"&'"
@@ -335,6 +337,25 @@ def test_colour_is_stable_and_tells_the_frameworks_apart():
     assert TORCH_COLOUR != TENSORFLOW_COLOUR
     assert colour("jax") in PALETTE and re.fullmatch(r"#[0-9a-f]{6}", colour("jax"))
     assert len({colour(f"name{i}") for i in range(50)}) > 1
+    # a target line looks the same in every chart and like no contender
+    assert colour("target 0.97") == colour("target 0.90") == REFERENCE
+    assert REFERENCE not in (*PALETTE, TORCH_COLOUR, TENSORFLOW_COLOUR)
+
+
+def test_names_of_one_chart_never_share_a_palette_colour():
+    # these two hash to the same palette colour; in one chart the second takes a free one
+    first, second = "first pass (new shapes)", "steady pass"
+    assert colour(first) == colour(second)
+    paint = colours([first, second, "torch eager", "tensorflow function"])
+    assert paint[first] == colour(first) and paint[second] in PALETTE and paint[second] != paint[first]
+    assert paint["torch eager"] == TORCH_COLOUR and paint["tensorflow function"] == TENSORFLOW_COLOUR
+    root = parse(bar_chart("t", [Bar("mlp", first, 1.0), Bar("mlp", second, 2.0)], y_label="ms"))
+    fills = [r.get("fill") for r in by_class(root, "bar")]
+    swatches = [e.get("stroke") for e in root.iter(f"{NS}line") if e.get("class") == "swatch"]
+    assert fills == swatches == [paint[first], paint[second]]
+    lines = parse(line_chart("t", [Series(first, ((1, 1), (2, 2))), Series(second, ((1, 2), (2, 3)))], x_label="x", y_label="y"))
+    strokes = [e.get("stroke") for e in lines.iter(f"{NS}polyline")]
+    assert strokes == [paint[first], paint[second]]
 
 
 def test_colour_does_not_depend_on_the_hash_seed():
@@ -351,3 +372,8 @@ def test_colour_does_not_depend_on_the_hash_seed():
 def test_series_bounds_must_match_the_points():
     with pytest.raises(ConfigError, match="low has 1 values for 2 points"):
         Series("a", ((1, 1), (2, 2)), low=(0.5,))
+
+
+@pytest.mark.parametrize(("seconds", "text"), [(None, "n/a"), (4.71e-5, "0.0471 ms"), (0.0135, "13.5 ms"), (0.9994, "999 ms"), (4.78, "4.78 s"), (120.0, "120 s")])
+def test_duration(seconds, text):
+    assert duration(seconds) == text

@@ -71,8 +71,10 @@ def load_profile(value: str) -> Profile:
     if value in PROFILES:
         return Profile(value, dict(PROFILES[value]["weights"]), PROFILES[value]["description"])
     path = Path(value)
-    if not value.endswith(".toml") or not path.is_file():
+    if not value.endswith(".toml"):
         raise unknown("profile", value, (*PROFILES, "FILE.toml"))
+    if not path.is_file():
+        raise ConfigError(f"profile file {value} not found: give {', '.join(PROFILES)} or an existing FILE.toml")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -140,7 +142,8 @@ def flips(weights: dict[str, float], dims: dict[str, dict[str, Any]], ranking: l
             continue
         w = d_rest / (d_rest - d_dim)  # a's lead is 0 at this share of the total weight
         share = weight / total
-        if 0.0 <= w <= 1.0 and abs(w - share) > 1e-9:
+        # strictly inside: at w = 1 (or 0) the two only tie, e.g. on a dimension where they are equal
+        if 0.0 < w < 1.0 and abs(w - share) > 1e-9:
             direction = "more" if w > share else "less"
             out.append(f"the choice flips to {b} if {name} weighs {direction} than {w:.2f} of the total weight (now {share:.2f})")
     return out or [f"no single weight change makes {b} win: {a} leads or ties on every weighted dimension"]

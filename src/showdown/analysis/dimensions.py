@@ -104,12 +104,13 @@ def _deployment(view: E.RunView) -> Readings:
 
 
 def _edge(view: E.RunView) -> Readings:
+    # one condition per measure, each framework read off its own edge runtime, so they compare
     foot = {c.config["runtime"]: c for c in view.of("footprint")}
     out: Readings = defaultdict(dict)
     for fw, runtime in EDGE_RUNTIME.items():
         if runtime in foot:
-            out[f"{runtime}: installed size (MB)"][fw] = E.result_value(foot[runtime], "installed_total_bytes", default=0) / 2**20
-            out[f"{runtime}: memory after import (MB)"][fw] = E.result_value(foot[runtime], "rss_after_import_bytes", default=0) / 2**20
+            out["edge runtime installed size (MB)"][fw] = E.result_value(foot[runtime], "installed_total_bytes", default=0) / 2**20
+            out["edge runtime memory after import (MB)"][fw] = E.result_value(foot[runtime], "rss_after_import_bytes", default=0) / 2**20
     return out
 
 

@@ -7,6 +7,7 @@ from rich.table import Table
 
 from showdown.analysis.advisor import Advice
 from showdown.report.terminal import console_for_tables
+from showdown.report.ticks import duration
 
 
 def show(advice: Advice) -> None:
@@ -36,9 +37,6 @@ def show(advice: Advice) -> None:
         for col in ("path", "score", "bs1 latency", "size", "load"):
             pt.add_column(col)
         for p in advice.paths:
-            pt.add_row(p["path"], f"{p['score']:.3f}", _ms(p["latency_bs1_s"]), f"{(p['size_bytes'] or 0) / 2**20:.2f} MB", _ms(p["load_s"]))
+            pt.add_row(p["path"], f"{p['score']:.3f}", duration(p["latency_bs1_s"]), f"{(p['size_bytes'] or 0) / 2**20:.2f} MB", duration(p["load_s"]))
         console.print(pt)
 
-
-def _ms(seconds: float | None) -> str:
-    return "n/a" if seconds is None else f"{seconds * 1e3:.3g} ms"

@@ -7,6 +7,7 @@ from typing import Any
 from showdown.analysis.advisor import Advice
 from showdown.analysis.verdict import Verdict
 from showdown.report import figures as FIG
+from showdown.report.ticks import duration
 from showdown.report.html import (
     Raw,
     badge,
@@ -98,7 +99,7 @@ def advice_section(advice: Advice, rankings: dict[str, list[dict[str, Any]]]) ->
     parts += [tag("p", f"not measured in this run: {u['dimension']} (run: {u['run']})", class_="muted") for u in advice.unmeasured]
     if advice.paths:
         parts.append(tag("h3", "deployment paths for this profile"))
-        parts.append(table(("path", "score", "bs1 latency", "size", "load"), [(p["path"], f"{p['score']:.3f}", _ms(p["latency_bs1_s"]), f"{(p['size_bytes'] or 0) / MB:.2f} MB", _ms(p["load_s"])) for p in advice.paths], numeric=(1, 2, 3, 4)))
+        parts.append(table(("path", "score", "bs1 latency", "size", "load"), [(p["path"], f"{p['score']:.3f}", duration(p["latency_bs1_s"]), f"{(p['size_bytes'] or 0) / MB:.2f} MB", duration(p["load_s"])) for p in advice.paths], numeric=(1, 2, 3, 4)))
     parts.append(tag("h3", "every built-in profile"))
     parts.append(table(("profile", "ranking"), [(name, ", ".join(f"{r['framework']} {r['score']:.3f}" for r in ranking) or "no data") for name, ranking in rankings.items()]))
     return section("advice", "advice", *parts)
@@ -159,7 +160,7 @@ def _deploy_cell(row: dict[str, Any], status: Any) -> Raw:
         return join([tag("span", s, class_="worse"), tag("pre", str(why)[:600]) if why else ""])
     lat = row["latency"].get("bs1", {})
     return join([tag("span", "verified", class_="better"),
-                 f" · {row['size_bytes'] / MB:.2f} MB · bs1 {_ms(lat.get('p50'))} · deviation {row['max_rel_deviation']:.1e} · accuracy {row['accuracy_after']:.3f}"])
+                 f" · {row['size_bytes'] / MB:.2f} MB · bs1 {duration(lat.get('p50'))} · deviation {row['max_rel_deviation']:.1e} · accuracy {row['accuracy_after']:.3f}"])
 
 
 def devx_section(devx: dict[str, Any]) -> Raw:
@@ -186,9 +187,6 @@ def _num(v: float | None) -> str:
 def _ci(low: float | None, high: float | None) -> str:
     return "" if low is None or high is None else f"{low:.3g}–{high:.3g}"
 
-
-def _ms(seconds: float | None) -> str:
-    return "n/a" if seconds is None else f"{seconds * 1e3:.3g} ms"
 
 
 def _s(seconds: float | None) -> str:

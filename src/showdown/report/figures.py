@@ -130,13 +130,27 @@ def coldstart(view: E.RunView) -> list[Figure]:
 
 
 def break_even(rows: list[dict[str, Any]]) -> list[Figure]:
-    """Compile cost against the per-step saving of each compiled mode."""
-    bars = [svg.Bar(r["cell"].split("/", 1)[1], "compile cost (s)", r["compile_s"]) for r in rows]
-    bars += [svg.Bar(r["cell"].split("/", 1)[1], "steps to break even ÷ 1000", (r["steps"] or 0) / 1000) for r in rows if r["steps"]]
-    if not bars:
+    """Two charts, each in its own unit: what compiling costs once (seconds), and how many steps of
+    the compiled mode it takes to win that back (log scale). A bar per cell, coloured by framework
+    and mode; cells where compiling never pays off are named in the caption."""
+    if not rows:
         return []
-    return [Figure("break-even", "compile break-even", "first call minus steady median (compile cost), and the steps after which compiling pays off",
-                   svg.bar_chart("compile break-even", bars, y_label="seconds / thousands of steps"))]
+    cost, steps, never = [], [], []
+    for r in rows:
+        scenario, framework, workload, _preset, mode, *rest = r["cell"].split("/")
+        label, side = " ".join([scenario, workload, *rest]), f"{framework} {mode}"
+        cost.append(svg.Bar(label, side, r["compile_s"]))
+        if r["steps"]:
+            steps.append(svg.Bar(label, side, r["steps"]))
+        else:
+            never.append(f"{label} ({side})")
+    figs = [Figure("break-even-cost", "compile cost", "first call minus the steady median of the compiled mode: the one-off cost of tracing or compiling",
+                   svg.bar_chart("compile cost", cost, y_label="s"))]
+    if steps:
+        tail = f"; never pays off (no faster than eager): {', '.join(never)}" if never else ""
+        figs.append(Figure("break-even-steps", "compile break-even", "compile cost ÷ (eager median − compiled median): the steps after which compiling has paid for itself" + tail,
+                           svg.bar_chart("steps to break even", steps, y_label="steps", log_y=True)))
+    return figs
 
 
 def dynamic(view: E.RunView) -> list[Figure]:

@@ -24,8 +24,10 @@ SHADES = {
     "torch": {"eager": TORCH_COLOUR, "compiled": "#8c1d04", "": TORCH_COLOUR},
     "tensorflow": {"function": TENSORFLOW_COLOUR, "eager": "#7fbde8", "xla": "#0b3c66", "": TENSORFLOW_COLOUR},
 }
-# Okabe–Ito (colour-blind safe), minus the blue and vermillion that the two frameworks use
-PALETTE = ("#e69f00", "#56b4e9", "#009e73", "#cc79a7", "#8c6d1f", "#555555")
+# Okabe–Ito (colour-blind safe), minus the blues and vermillion that the two frameworks' shades resemble
+PALETTE = ("#e69f00", "#009e73", "#cc79a7", "#8c6d1f", "#555555")
+# targets and other reference lines
+REFERENCE = "#222222"
 GRID, AXIS = "#e3e3e3", "#333"
 CHAR_W = 6.5  # rough width of one 11px sans-serif character, for layout without font metrics
 MAX_OUTLIERS = 200
@@ -93,8 +95,10 @@ def colour(group: str) -> str:
     """A stable colour for a group or series name.
 
     Names starting with ``torch`` are red-orange, names starting with ``tensorflow`` blue, each
-    mode named next (``"tensorflow eager ..."``) in its own shade of that hue; any other name gets a palette colour chosen by a CRC32 of the name, so it is the same
-    in every process (Python's ``hash()`` is randomized per process).
+    mode named next (``"tensorflow eager ..."``) in its own shade of that hue; names starting with
+    ``target`` (reference lines) are near-black; any other name gets a palette colour chosen by a
+    CRC32 of the name, so it is the same in every process (Python's ``hash()`` is randomized per
+    process).
 
     Args:
         group: The group or series name.
@@ -103,11 +107,28 @@ def colour(group: str) -> str:
         A ``#rrggbb`` colour.
     """
     name = group.lower()
+    if name.startswith("target"):  # a reference line, not a contender
+        return REFERENCE
     for framework in ("tensorflow", "torch"):
         if name.startswith(framework):
             words = name[len(framework):].replace("/", " ").replace("-", " ").split()
             return SHADES[framework].get(words[0] if words else "", SHADES[framework][""])
     return PALETTE[zlib.crc32(group.encode("utf-8")) % len(PALETTE)]
+
+
+def colours(names: Sequence[str]) -> dict[str, str]:
+    """Each name's :func:`colour`, except that two names of one chart never share a palette colour.
+
+    A later name whose palette colour is taken gets the first free one, so the result depends only
+    on the names and their order: charts listing the same names in the same order agree.
+    """
+    out: dict[str, str] = {}
+    for name in dict.fromkeys(names):
+        c = colour(name)
+        if c in PALETTE and c in out.values():
+            c = next((p for p in PALETTE if p not in out.values()), c)
+        out[name] = c
+    return out
 
 
 def line_chart(
@@ -132,7 +153,8 @@ def line_chart(
     kept = [(s, pts) for s in series if (pts := _series_points(s, log_x, log_y))]
     if not kept:
         return _svg(title, width, height, [])
-    legend, rows = _legend(list(dict.fromkeys((s.name, s.dashed) for s, _ in kept)), width)
+    paint = colours([s.name for s, _ in kept])
+    legend, rows = _legend(list(dict.fromkeys((s.name, s.dashed) for s, _ in kept)), width, paint)
     frame = _frame(width, height, rows)
     xs = [p[0] for _, pts in kept for p in pts]
     ys = [v for _, pts in kept for p in pts for v in p[1:] if v is not None]
@@ -140,7 +162,7 @@ def line_chart(
     y_scale, y_ticks = axis(min(ys), max(ys), log_y, frame.bottom, frame.top)
     parts = [_x_axis(x_scale, x_ticks, frame, x_label), _y_axis(y_scale, y_ticks, frame, y_label), legend]
     for s, pts in kept:
-        parts.append(_line(s, pts, x_scale, y_scale))
+        parts.append(_line(s, pts, x_scale, y_scale, paint[s.name]))
     return _svg(title, width, height, parts)
 
 
@@ -167,14 +189,14 @@ def bar_chart(
         return _svg(title, width, height, [])
     ys = [v for b in cells.values() for v in (b.value, _bound(b.low, log_y), _bound(b.high, log_y)) if v is not None]
     lo, hi = (min(ys), max(ys)) if log_y else (min(0.0, *ys), max(0.0, *ys))
-    parts, slot, y_scale = _categorical(list(cells), (lo, hi, log_y, y_label), width, height)
+    parts, slot, y_scale, paint = _categorical(list(cells), (lo, hi, log_y, y_label), width, height)
     base = y_scale(y_scale.lo if log_y else 0.0)
     for (label, group), b in cells.items():
         x0, x1 = slot(label, group)
         y = y_scale(b.value)
         tip = _el("title", _esc(f"{group} · {label}: {fmt(b.value, 4)}"))
         parts.append(_el("rect", tip, class_="bar", x=x0, y=min(y, base), width=x1 - x0, height=abs(base - y),
-                         fill=colour(group)))
+                         fill=paint[group]))
         parts.append(_error_bar((x0 + x1) / 2, y, _bound(b.low, log_y), _bound(b.high, log_y), y_scale))
     return _svg(title, width, height, parts)
 
@@ -207,16 +229,16 @@ def box_plot(
     if not cells:
         return _svg(title, width, height, [])
     lo, hi = min(v[0] for v in cells.values()), max(v[-1] for v in cells.values())
-    parts, slot, y_scale = _categorical(list(cells), (lo, hi, log_y, y_label), width, height)
+    parts, slot, y_scale, paint = _categorical(list(cells), (lo, hi, log_y, y_label), width, height)
     for (label, group), values in cells.items():
-        parts.append(_box(slot(label, group), values, group, y_scale))
+        parts.append(_box(slot(label, group), values, group, y_scale, paint[group]))
     return _svg(title, width, height, parts)
 
 
-def _box(span: tuple[float, float], values: list[float], group: str, y: Scale) -> str:
+def _box(span: tuple[float, float], values: list[float], group: str, y: Scale, c: str) -> str:
     p5, q1, med, q3, p95 = (_percentile(values, q) for q in (5, 25, 50, 75, 95))
     x0, x1 = span
-    mid, c = (x0 + x1) / 2, colour(group)
+    mid = (x0 + x1) / 2
     out = [v for v in values if v < p5 or v > p95]
     if len(out) > MAX_OUTLIERS:  # evenly spaced over the sorted outliers, so both tails stay visible
         out = [out[i * (len(out) - 1) // (MAX_OUTLIERS - 1)] for i in range(MAX_OUTLIERS)]
@@ -242,14 +264,16 @@ def _percentile(values: Sequence[float], q: float) -> float:
 
 def _categorical(
     keys: list[tuple[str, str]], y: tuple[float, float, bool, str], width: int, height: int
-) -> tuple[list[str], Callable[[str, str], tuple[float, float]], Scale]:
-    """Layout shared by bars and boxes: grid, legend, category labels, a slot finder, the y scale.
+) -> tuple[list[str], Callable[[str, str], tuple[float, float]], Scale, dict[str, str]]:
+    """Layout shared by bars and boxes: grid, legend, category labels, a slot finder, the y scale
+    and each group's colour.
 
     ``y`` is the value range, whether it is log10, and the axis label.
     """
     labels = list(dict.fromkeys(k[0] for k in keys))
     groups = list(dict.fromkeys(k[1] for k in keys))
-    legend, rows = _legend([(g, False) for g in groups], width)
+    paint = colours(groups)
+    legend, rows = _legend([(g, False) for g in groups], width, paint)
     rotate = any(len(label) * CHAR_W > (width - 80) / len(labels) * 0.9 for label in labels)
     frame = _frame(width, height, rows, extra=40 if rotate else 0)
     band = (frame.right - frame.left) / len(labels)
@@ -261,7 +285,7 @@ def _categorical(
         x0 = frame.left + labels.index(label) * band + band * 0.1 + groups.index(group) * inner
         return x0 + inner * 0.05, x0 + inner * 0.95
 
-    return parts, slot, y_scale
+    return parts, slot, y_scale, paint
 
 
 def _x_categories(labels: list[str], band: float, frame: _Frame, rotate: bool) -> str:
@@ -289,8 +313,7 @@ def _series_points(s: Series, log_x: bool, log_y: bool) -> list[tuple[float, flo
     return sorted(kept, key=lambda p: p[0])
 
 
-def _line(s: Series, pts: list[tuple[float, float, float | None, float | None]], x: Scale, y: Scale) -> str:
-    c = colour(s.name)
+def _line(s: Series, pts: list[tuple[float, float, float | None, float | None]], x: Scale, y: Scale, c: str) -> str:
     dash = {"stroke_dasharray": "6 3"} if s.dashed else {}
     coords = " ".join(f"{_n(x(px))},{_n(y(py))}" for px, py, _, _ in pts)
     parts = [_el("polyline", class_="series", points=coords, fill="none", stroke=c, stroke_width=2, **dash)]
@@ -333,7 +356,7 @@ def _x_axis(scale: Scale, ticks: list[float], frame: _Frame, label: str) -> str:
     return "".join(parts)
 
 
-def _legend(entries: list[tuple[str, bool]], width: int) -> tuple[str, int]:
+def _legend(entries: list[tuple[str, bool]], width: int, paint: dict[str, str]) -> tuple[str, int]:
     """Legend entries in rows under the title; returns the markup and the number of rows."""
     parts, x, row = [], 64.0, 0
     for name, dashed in entries:
@@ -342,7 +365,7 @@ def _legend(entries: list[tuple[str, bool]], width: int) -> tuple[str, int]:
             x, row = 64.0, row + 1
         y = 36 + row * 16
         dash = {"stroke_dasharray": "6 3"} if dashed else {}
-        parts.append(_el("line", class_="swatch", x1=x, x2=x + 18, y1=y - 4, y2=y - 4, stroke=colour(name),
+        parts.append(_el("line", class_="swatch", x1=x, x2=x + 18, y1=y - 4, y2=y - 4, stroke=paint[name],
                          stroke_width=3, **dash))
         parts.append(_text(x + 22, y, name))
         x += w + 10

@@ -1,4 +1,4 @@
-"""Scales and ticks for the report's charts: 1-2-5 steps, log decades, compact labels."""
+"""Scales and ticks for the report's charts: 1-2-5 steps, log decades, compact labels and durations."""
 
 from __future__ import annotations
 
@@ -46,6 +46,16 @@ def fmt(value: float, digits: int = 3) -> str:
         if magnitude >= scale:
             return f"{rounded / scale:.{digits}g}{suffix}"
     return f"{rounded:.{digits}g}"
+
+
+def duration(seconds: float | None) -> str:
+    """A duration for a table cell: milliseconds below one second, seconds above.
+
+    Examples: ``0.0471 ms``, ``13.5 ms``, ``4.78 s``, ``n/a`` for None.
+    """
+    if seconds is None:
+        return "n/a"
+    return f"{seconds * 1e3:.3g} ms" if abs(seconds) < 1.0 else f"{seconds:.3g} s"
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
