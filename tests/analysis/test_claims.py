@@ -46,6 +46,7 @@ def test_memory_claim_uses_each_cells_peak(verdicts):
     v = verdicts["C5"]
     assert v.verdict == "refuted" and v.ratio == pytest.approx(0.6, rel=0.01)
     assert len(v.findings) == 6 and all("MB above baseline" in f.detail for f in v.findings)
+    assert "right after import is torch 219 MB, tensorflow 618 MB" in " ".join(v.notes)
 
 
 def test_edge_runtime_claim(verdicts):

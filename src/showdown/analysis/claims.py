@@ -148,9 +148,19 @@ def c5_memory(view: E.RunView) -> Verdict:
     if not findings:
         return missing("C5", CLAIMS["C5"], "showdown run --scenarios train infer", "training or inference cells with memory readings")
     notes = [f"each reading is one peak per cell (no repeat, so no per-condition interval); differences within {MEMORY_MARGIN:.0%} are counted as equal",
-             "fragmentation is not observable on the CPU (both use the system allocator); on a GPU the cells record each framework's allocator peaks (device_memory)"]
+             "fragmentation is not observable on the CPU (both use the system allocator); on a GPU the cells record each framework's allocator peaks (device_memory)",
+             *_import_baselines(view)]
     return verdict("C5", CLAIMS["C5"], findings, better="more memory", worse="less memory", subject="tensorflow uses",
                    method="peak resident set size above the process's baseline before the model was built, per training/inference cell, each framework's default mode", notes=notes)
+
+
+def _import_baselines(view: E.RunView) -> list[str]:
+    """What the baseline already holds: each framework's resident memory right after its import."""
+    foot = {c.config["runtime"]: E.result_value(c, "rss_after_import_bytes") for c in view.of("footprint")}
+    if not (foot.get(T) and foot.get(F)):
+        return []
+    return [f"the baseline excludes the framework itself: resident memory right after import is torch {foot[T] / 2**20:.0f} MB, "
+            f"tensorflow {foot[F] / 2**20:.0f} MB (footprint cells)"]
 
 
 def c7_errors(view: E.RunView) -> Verdict:
