@@ -43,6 +43,8 @@ def test_run_stores_every_cell_with_samples_and_summaries(tmp_path):
     s = train["summaries"]["step_time"]
     assert s["n"] >= 10 and s["ci_low"] <= s["median"] <= s["ci_high"]
     assert train["result"]["peak_rss_above_baseline"] > 0 and train["result"]["settings"]["intra_op_threads"] == 1
+    contention = train["result"]["contention"]
+    assert contention["wall_s"] > 0 and contention["other_cpu_s"] is not None and contention["other_cpu_s"] >= 0
     assert data["run"]["environment"]["frameworks"]["torch"]["version"]
     assert data["run"]["status"] == "complete"
 

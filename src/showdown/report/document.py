@@ -7,6 +7,7 @@ from typing import Any
 from showdown.analysis.advisor import Advice
 from showdown.analysis.verdict import Verdict
 from showdown.report import figures as FIG
+from showdown.report.terminal import busy_warnings
 from showdown.report.ticks import duration
 from showdown.report.html import (
     Raw,
@@ -60,9 +61,7 @@ def header(data: dict[str, Any], verdicts: list[Verdict], advice: Advice) -> Raw
              tag("p", f"{run['status']} · suite {run['suite']} · {run['created_at'][:19]} UTC · {cpu.get('model')} · {cpu.get('logical_cores')} cores · {fws}", class_="muted")]
     if run.get("notes"):
         parts.append(tag("p", join([tag("strong", "notes: "), run["notes"]]), class_="notes"))
-    load = env.get("load_average")
-    if load and cpu.get("logical_cores") and load[0] > 0.25 * cpu["logical_cores"]:
-        parts.append(tag("p", f"the machine was busy when the run started (load average {load[0]:.2f} on {cpu['logical_cores']} cores): timings may be distorted", class_="warn"))
+    parts += [tag("p", warning, class_="warn") for warning in busy_warnings(data)]
     return tag("header", join([*parts, cards]))
 
 

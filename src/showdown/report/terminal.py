@@ -117,6 +117,23 @@ def run_data(store: Any, run_id: str) -> dict[str, Any]:
     }
 
 
+def busy_warnings(data: dict[str, Any]) -> list[str]:
+    """Warnings that other work shared the machine: at the run's start (load average) and, per
+    cell, while it ran (CPU that no process of this run used; see :mod:`showdown.measure.contention`)."""
+    from showdown.measure.contention import BUSY_SHARE
+
+    env = data["run"]["environment"]
+    cores, load, out = env.get("cpu", {}).get("logical_cores"), env.get("load_average"), []
+    if load and cores and load[0] > BUSY_SHARE * cores:
+        out.append(f"the machine was busy when the run started (load average {load[0]:.2f} on {cores} cores): timings may be distorted")
+    busy = [(c["key"], share) for c in data["cells"] if (share := ((c.get("result") or {}).get("contention") or {}).get("other_share")) and share > BUSY_SHARE]
+    if busy:
+        worst = ", ".join(f"{key} ({share:.0%})" for key, share in sorted(busy, key=lambda b: -b[1])[:5])
+        out.append(f"other processes took more than {BUSY_SHARE:.0%} of the CPUs during {len(busy)} of {len(data['cells'])} cells, "
+                   f"whose timings may be distorted: {worst}{' ...' if len(busy) > 5 else ''}")
+    return out
+
+
 def manifest_flags(store: Any, run_id: str) -> list[str]:
     """Settings that differ between the frameworks, from what each cell reported it ran with."""
     from showdown.measure.fairness import Manifest
@@ -171,9 +188,8 @@ def show_run(store: Any, run_id: str) -> None:
     fws = ", ".join(f"{k} {v.get('version')}" for k, v in env.get("frameworks", {}).items())
     console.print(f"[bold]run {run['id']}[/] {run['status']} · suite {run['suite']} · {run['created_at'][:19]} UTC")
     console.print(f"{escape(str(cpu.get('model')))} · {cpu.get('logical_cores')} cores · {env.get('os', {}).get('system', '')} · Python {env.get('python', {}).get('version', '')} · {fws}")
-    load = env.get("load_average")
-    if load and cpu.get("logical_cores") and load[0] > 0.25 * cpu["logical_cores"]:
-        console.print(f"[yellow]⚠ the machine was busy when the run started (load average {load[0]:.2f} on {cpu['logical_cores']} cores): timings may be distorted[/]")
+    for warning in busy_warnings(data):
+        console.print(f"[yellow]⚠ {escape(warning)}[/]")
     if run.get("notes"):
         console.print(f"notes: {escape(run['notes'])}")
     m = run["manifest"]

@@ -131,6 +131,7 @@ def execute(store: Store, run_id: str, plan: Plan, on_progress: Callable[[Progre
 
 def run_one(store: Store, cell: CellRecord, plan: Plan) -> tuple[str, str]:
     """Run one cell in a child process and store its samples, summaries and outcome."""
+    from showdown.measure.contention import Contention
     from showdown.runner.isolate import run_cell
 
     store.start_cell(cell.id)
@@ -144,13 +145,15 @@ def run_one(store: Store, cell: CellRecord, plan: Plan) -> tuple[str, str]:
             store.add_samples(cell.id, data["metric"], data["values"], unit=data["unit"], phase=data.get("phase", "measure"))
 
     target = TARGETS[cell.config["scenario"]]
-    outcome = run_cell(
-        target, cell.config, threads=plan.threads, timeout_s=plan.timeout_s, memory_mb=plan.memory_mb, on_message=on_message,
-        env=_env(plan),
-    )
+    with Contention() as others:  # what other processes took from the machine while the cell ran
+        outcome = run_cell(
+            target, cell.config, threads=plan.threads, timeout_s=plan.timeout_s, memory_mb=plan.memory_mb, on_message=on_message,
+            env=_env(plan),
+        )
     if outcome.status == "ok":
         summarize_cell(store, cell.id)
-        store.finish_cell(cell.id, status="ok", result={**(outcome.result or {}), "duration_s": outcome.duration_s, "child_peak_rss": outcome.peak_rss_bytes})
+        store.finish_cell(cell.id, status="ok", result={**(outcome.result or {}), "duration_s": outcome.duration_s, "child_peak_rss": outcome.peak_rss_bytes,
+                                                         "contention": others.to_dict()})
         return "ok", ""
     store.finish_cell(cell.id, status="failed", failure=outcome.failure_record())
     return "failed", outcome.message or outcome.status
