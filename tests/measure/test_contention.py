@@ -15,9 +15,9 @@ BUSY = "import time\nend = time.monotonic() + {s}\nwhile time.monotonic() < end:
 needs_proc = pytest.mark.skipif(C.machine_busy_s() is None, reason="needs Linux /proc/stat")
 
 
-def stat_file(path: Path, user: int, system: int, idle: int) -> Path:
+def stat_file(path: Path, user: int, system: int, idle: int, steal: int = 0) -> Path:
     # cpu user nice system idle iowait irq softirq steal guest guest_nice
-    path.write_text(f"cpu  {user} 0 {system} {idle} 7 1 1 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\n")
+    path.write_text(f"cpu  {user} 0 {system} {idle} 7 1 1 {steal} 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\n")
     return path
 
 
@@ -25,7 +25,8 @@ def test_busy_time_counts_user_system_irq_and_not_idle(tmp_path):
     import os
 
     hz = os.sysconf("SC_CLK_TCK")
-    assert C.machine_busy_s(stat_file(tmp_path / "stat", 300, 100, 5000)) == pytest.approx((300 + 100 + 2) / hz)
+    assert C.machine_busy_s(stat_file(tmp_path / "stat", 300, 100, 5000, steal=40)) == pytest.approx((300 + 100 + 2) / hz)
+    assert C.machine_steal_s(tmp_path / "stat") == pytest.approx(40 / hz)
     assert C.machine_busy_s(tmp_path / "missing") is None
     (tmp_path / "odd").write_text("intr 1 2 3\n")
     assert C.machine_busy_s(tmp_path / "odd") is None
@@ -39,17 +40,18 @@ def test_share_is_others_seconds_over_wall_time_and_cpus(tmp_path, monkeypatch):
     clock = iter([10.0, 14.0])
     monkeypatch.setattr(C, "own_cpu_s", iter([1.0, 2.0]).__next__)  # this run used 1 s meanwhile
     with C.Contention(stat, clock=lambda: next(clock)) as others:
-        stat_file(stat, int(2.5 * hz), int(0.5 * hz), 0)  # the machine was busy 3 s
+        stat_file(stat, int(2.5 * hz), int(0.5 * hz), 0, steal=int(0.8 * hz))  # the machine was busy 3 s; other guests took 0.8 s
         others.cpus = 2
     assert others.wall_s == 4.0 and others.other_cpu_s == pytest.approx(2.0) and others.run_cpu_s == 1.0
-    assert others.other_share == pytest.approx(2.0 / (4.0 * 2))
-    assert others.to_dict() == {"other_cpu_s": others.other_cpu_s, "run_cpu_s": 1.0, "wall_s": 4.0, "cpus": 2, "other_share": others.other_share}
+    assert others.other_share == pytest.approx(2.0 / (4.0 * 2)) and others.steal_share == pytest.approx(0.8 / (4.0 * 2))
+    assert others.to_dict() == {"other_cpu_s": others.other_cpu_s, "run_cpu_s": 1.0, "steal_s": others.steal_s, "wall_s": 4.0, "cpus": 2,
+                                "other_share": others.other_share, "steal_share": others.steal_share}
 
 
 def test_short_blocks_and_unreadable_stat_give_no_share(tmp_path):
     with C.Contention(tmp_path / "missing") as others:
         pass
-    assert others.other_cpu_s is None and others.other_share is None
+    assert others.other_cpu_s is None and others.other_share is None and others.steal_s is None
     with C.Contention(stat_file(tmp_path / "stat", 0, 0, 0)) as quick:
         pass
     assert quick.other_cpu_s is not None and quick.other_share is None  # under a second: ticks too coarse

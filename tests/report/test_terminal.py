@@ -22,6 +22,13 @@ def test_load_at_the_start_and_busy_cells_are_named():
     assert cells.index("bs1 (60%)") < cells.index("bs2 (30%)") and "bs0" not in cells
 
 
+def test_time_taken_by_other_guests_of_a_virtual_machine_counts_too():
+    d = data(0.0, [0.1, 0.1])
+    d["cells"][1]["result"]["contention"]["steal_share"] = 0.2
+    (cells,) = busy_warnings(d)
+    assert "during 1 of 2 cells" in cells and "bs1 (30%)" in cells
+
+
 def test_many_busy_cells_name_the_worst_five():
     (cells,) = busy_warnings(data(0.0, [0.3 + i / 100 for i in range(8)]))
     assert "during 8 of 8 cells" in cells and cells.endswith(" ...") and "(37%)" in cells and "(30%)" not in cells

@@ -16,21 +16,33 @@ from typing import Any
 
 _STAT = Path("/proc/stat")
 # /proc/stat's cpu line: user nice system idle iowait irq softirq steal guest guest_nice
-_BUSY_FIELDS = (0, 1, 2, 5, 6, 7)  # guest time is already counted in user; idle and iowait are not busy
+_BUSY_FIELDS = (0, 1, 2, 5, 6)  # guest time is already counted in user; idle and iowait are not busy
+_STEAL_FIELD = 7  # time a virtual machine's CPUs were running someone else (the hypervisor's other guests)
 #: A cell shares the machine noticeably when others took more than this share of its CPUs.
 BUSY_SHARE = 0.25
 
 
 def machine_busy_s(stat: Path = _STAT) -> float | None:
     """CPU seconds all processes have spent since boot, over every CPU (None off Linux)."""
+    times = _cpu_times(stat)
+    return None if times is None else sum(times[i] for i in _BUSY_FIELDS if i < len(times))
+
+
+def machine_steal_s(stat: Path = _STAT) -> float | None:
+    """CPU seconds since boot that the hypervisor gave this machine's CPUs to other guests."""
+    times = _cpu_times(stat)
+    return None if times is None else (times[_STEAL_FIELD] if _STEAL_FIELD < len(times) else 0.0)
+
+
+def _cpu_times(stat: Path) -> list[float] | None:
     try:
         fields = stat.read_text().split("\n", 1)[0].split()
     except OSError:
         return None
     if not fields or fields[0] != "cpu":
         return None
-    ticks = sum(int(fields[1 + i]) for i in _BUSY_FIELDS if 1 + i < len(fields))
-    return ticks / os.sysconf("SC_CLK_TCK")
+    hz = os.sysconf("SC_CLK_TCK")
+    return [int(f) / hz for f in fields[1:]]
 
 
 def own_cpu_s() -> float:
@@ -43,8 +55,9 @@ class Contention:
     """Context manager: CPU seconds others used while the block ran, and their share of the CPUs.
 
     After exit, ``to_dict()`` gives ``other_cpu_s``, ``run_cpu_s`` (this process and the children
-    it reaped), ``wall_s``, ``cpus`` and ``other_share`` (others' CPU seconds over wall time × CPUs,
-    0 to 1); ``other_cpu_s`` and ``other_share`` are None where /proc/stat is unreadable.
+    it reaped), ``steal_s`` (on a virtual machine: CPU time the hypervisor gave other guests),
+    ``wall_s``, ``cpus``, and ``other_share`` and ``steal_share`` (those seconds over wall time ×
+    CPUs, 0 to 1); what comes from /proc/stat is None where it is unreadable.
     Tick granularity (10 ms per CPU) makes short blocks imprecise: ``other_share`` of a block
     under a second is left None.
     """
@@ -55,11 +68,13 @@ class Contention:
         self._stat, self._clock = stat, clock or time.monotonic
         self.other_cpu_s: float | None = None
         self.run_cpu_s: float | None = None
+        self.steal_s: float | None = None
         self.wall_s: float | None = None
         self.cpus = os.cpu_count() or 1
 
     def __enter__(self) -> Contention:
-        self._busy, self._own, self._t = machine_busy_s(self._stat), own_cpu_s(), self._clock()
+        self._busy, self._steal = machine_busy_s(self._stat), machine_steal_s(self._stat)
+        self._own, self._t = own_cpu_s(), self._clock()
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
@@ -67,14 +82,26 @@ class Contention:
         busy, self.run_cpu_s = machine_busy_s(self._stat), own_cpu_s() - self._own
         if busy is not None and self._busy is not None:
             self.other_cpu_s = max(0.0, (busy - self._busy) - self.run_cpu_s)
+        steal = machine_steal_s(self._stat)
+        if steal is not None and self._steal is not None:
+            self.steal_s = steal - self._steal
 
     @property
     def other_share(self) -> float | None:
-        """Others' share of the machine's CPU capacity during the block."""
-        if self.other_cpu_s is None or not self.wall_s or self.wall_s < 1.0:
+        """Other processes' share of the machine's CPU capacity during the block."""
+        return self._share(self.other_cpu_s)
+
+    @property
+    def steal_share(self) -> float | None:
+        """The hypervisor's other guests' share of this machine's CPU capacity during the block."""
+        return self._share(self.steal_s)
+
+    def _share(self, seconds: float | None) -> float | None:
+        if seconds is None or not self.wall_s or self.wall_s < 1.0:
             return None
-        return min(1.0, self.other_cpu_s / (self.wall_s * self.cpus))
+        return min(1.0, seconds / (self.wall_s * self.cpus))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict."""
-        return {"other_cpu_s": self.other_cpu_s, "run_cpu_s": self.run_cpu_s, "wall_s": self.wall_s, "cpus": self.cpus, "other_share": self.other_share}
+        return {"other_cpu_s": self.other_cpu_s, "run_cpu_s": self.run_cpu_s, "steal_s": self.steal_s, "wall_s": self.wall_s, "cpus": self.cpus,
+                "other_share": self.other_share, "steal_share": self.steal_share}

@@ -126,12 +126,16 @@ def busy_warnings(data: dict[str, Any]) -> list[str]:
     cores, load, out = env.get("cpu", {}).get("logical_cores"), env.get("load_average"), []
     if load and cores and load[0] > BUSY_SHARE * cores:
         out.append(f"the machine was busy when the run started (load average {load[0]:.2f} on {cores} cores): timings may be distorted")
-    busy = [(c["key"], share) for c in data["cells"] if (share := ((c.get("result") or {}).get("contention") or {}).get("other_share")) and share > BUSY_SHARE]
+    busy = [(c["key"], share) for c in data["cells"] if (share := _taken((c.get("result") or {}).get("contention") or {})) > BUSY_SHARE]
     if busy:
         worst = ", ".join(f"{key} ({share:.0%})" for key, share in sorted(busy, key=lambda b: -b[1])[:5])
-        out.append(f"other processes took more than {BUSY_SHARE:.0%} of the CPUs during {len(busy)} of {len(data['cells'])} cells, "
-                   f"whose timings may be distorted: {worst}{' ...' if len(busy) > 5 else ''}")
+        out.append(f"other processes (or, on a virtual machine, other guests) took more than {BUSY_SHARE:.0%} of the CPUs during {len(busy)} of "
+                   f"{len(data['cells'])} cells, whose timings may be distorted: {worst}{' ...' if len(busy) > 5 else ''}")
     return out
+
+
+def _taken(contention: dict[str, Any]) -> float:
+    return (contention.get("other_share") or 0.0) + (contention.get("steal_share") or 0.0)
 
 
 def manifest_flags(store: Any, run_id: str) -> list[str]:
