@@ -38,6 +38,7 @@ test: install browser
 	$(PY) -m pytest
 
 bench: install
+	$(PY) benchmarks/stability.py
 	$(PY) benchmarks/overhead.py
 	$(PY) benchmarks/quick_suite.py
 
