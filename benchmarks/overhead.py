@@ -23,8 +23,11 @@ from showdown.runner.isolate import run_cell
 HERE = {"PYTHONPATH": str(Path(__file__).resolve().parent)}  # so the child can import this file
 
 
-def bare(payload: dict[str, Any], emit: Any) -> dict[str, Any]:
-    """Child: the same step as the train scenario, timed by a plain loop (after the same warm-up count)."""
+def train_step(payload: dict[str, Any]) -> tuple[Any, Any]:
+    """The train scenario's step on its batch, built as the scenario builds it: ``(adapter, call)``.
+
+    ``call`` wraps the step in a lambda, as the train scenario does, so both sides pay the same call.
+    """
     from showdown.data import synthetic
     from showdown.frameworks.base import OptimizerSpec
     from showdown.scenarios import common
@@ -34,12 +37,18 @@ def bare(payload: dict[str, Any], emit: Any) -> dict[str, Any]:
     fw = bench.fw
     batch = fw.batch(*synthetic.batch(bench.spec, payload["batch_size"], 0))
     step = fw.train_step(bench.model, fw.optimizer(bench.model, OptimizerSpec(**OPTIMIZER)), payload["mode"])
+    return fw, lambda: step(batch)
+
+
+def bare(payload: dict[str, Any], emit: Any) -> dict[str, Any]:
+    """Child: the same step as the train scenario, timed by a plain loop (after the same warm-up count)."""
+    fw, call = train_step(payload)
     for _ in range(payload["warmup"]):
-        step(batch)
+        call()
     times = []
     for _ in range(payload["n"]):
         t = time.perf_counter()
-        step(batch)
+        call()
         fw.sync()
         times.append(time.perf_counter() - t)
     return {"median_s": statistics.median(times)}

@@ -20,28 +20,22 @@ from typing import Any
 from showdown.measure.contention import Contention
 from showdown.runner.isolate import run_cell
 
-HERE = {"PYTHONPATH": str(Path(__file__).resolve().parent)}  # so the child can import this file
+HERE = {"PYTHONPATH": str(Path(__file__).resolve().parent)}  # so the child can import this file and overhead.py
 
 
 def rounds(payload: dict[str, Any], emit: Any) -> dict[str, Any]:
     """Child: round medians of the train scenario's step, after a short warm-up."""
-    from showdown.data import synthetic
-    from showdown.frameworks.base import OptimizerSpec
-    from showdown.scenarios import common
-    from showdown.scenarios.train import OPTIMIZER
+    from overhead import train_step
 
-    bench = common.workbench(payload)
-    fw = bench.fw
-    batch = fw.batch(*synthetic.batch(bench.spec, payload["batch_size"], 0))
-    step = fw.train_step(bench.model, fw.optimizer(bench.model, OptimizerSpec(**OPTIMIZER)), payload["mode"])
+    fw, call = train_step(payload)
     for _ in range(50):
-        step(batch)
+        call()
     medians = []
     for _ in range(payload["rounds"]):
         times = []
         for _ in range(payload["steps"]):
             t = time.perf_counter()
-            step(batch)
+            call()
             fw.sync()
             times.append(time.perf_counter() - t)
         medians.append(statistics.median(times))

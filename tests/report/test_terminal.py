@@ -15,11 +15,18 @@ def test_a_quiet_run_has_no_warning():
     assert busy_warnings(data(0.1, [0.0, 0.05, None])) == []
 
 
-def test_load_at_the_start_and_busy_cells_are_named():
-    start, cells = busy_warnings(data(1.4, [0.02, 0.6, 0.3, None]))
-    assert "load average 1.40 on 2 cores" in start
+def test_busy_cells_are_named_worst_first():
+    (cells,) = busy_warnings(data(1.4, [0.02, 0.6, 0.3, None]))
     assert "during 2 of 4 cells" in cells
     assert cells.index("bs1 (60%)") < cells.index("bs2 (30%)") and "bs0" not in cells
+
+
+def test_load_at_the_start_counts_only_where_cells_measured_no_contention():
+    # a high load average right after other work ended is no warning when every cell measured its own
+    assert busy_warnings(data(1.4, [0.02, 0.01])) == []
+    older = data(1.4, [None, None])
+    (start,) = busy_warnings(older)
+    assert "load average 1.40 on 2 cores" in start
 
 
 def test_time_taken_by_other_guests_of_a_virtual_machine_counts_too():

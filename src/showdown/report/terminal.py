@@ -118,13 +118,15 @@ def run_data(store: Any, run_id: str) -> dict[str, Any]:
 
 
 def busy_warnings(data: dict[str, Any]) -> list[str]:
-    """Warnings that other work shared the machine: at the run's start (load average) and, per
-    cell, while it ran (CPU that no process of this run used; see :mod:`showdown.measure.contention`)."""
+    """Warnings that other work shared the machine: per cell, while it ran (CPU that no process of
+    this run used; see :mod:`showdown.measure.contention`), or, for runs recorded before cells
+    measured that, at the run's start (load average, which also counts work that had just ended)."""
     from showdown.measure.contention import BUSY_SHARE
 
     env = data["run"]["environment"]
     cores, load, out = env.get("cpu", {}).get("logical_cores"), env.get("load_average"), []
-    if load and cores and load[0] > BUSY_SHARE * cores:
+    measured = any((c.get("result") or {}).get("contention") for c in data["cells"])
+    if load and cores and load[0] > BUSY_SHARE * cores and not measured:
         out.append(f"the machine was busy when the run started (load average {load[0]:.2f} on {cores} cores): timings may be distorted")
     busy = [(c["key"], share) for c in data["cells"] if (share := _taken((c.get("result") or {}).get("contention") or {})) > BUSY_SHARE]
     if busy:
