@@ -24,10 +24,6 @@ class Row:
     comparison: dict[str, Any]
 
 
-def _samples(store: Store, cell: CellRecord, metric: str) -> list[float]:
-    return store.sample_values(cell.id, metric, "measure")
-
-
 def _group_key(cell: CellRecord) -> tuple:
     c = cell.config
     return (c["scenario"], c["workload"], c.get("preset"), c.get("batch_size"), c.get("loadgen_scenario"))
@@ -41,32 +37,34 @@ def _label(group: tuple) -> str:
 
 def frameworks(store: Store, run_id: str) -> list[Row]:
     """Every framework-vs-framework comparison in a run, for each pair of their modes and each of
-    the scenario's metrics (see :func:`showdown.runner.execute.metrics`)."""
+    the scenario's metrics (see :func:`showdown.runner.execute.metrics`); sides measured in rounds
+    are compared round by round (:func:`showdown.analysis.evidence.compare_pair`)."""
+    from showdown.analysis.evidence import RunView
+
+    view = RunView(store, run_id)
     groups: dict[tuple, list[CellRecord]] = defaultdict(list)
-    for cell in store.cells(run_id):
-        if cell.status == "ok" and "framework" in cell.config and cell.config["scenario"] not in ("deploy", "devx"):
+    for cell in view.cells:
+        if "framework" in cell.config and cell.config["scenario"] not in ("deploy", "devx"):
             groups[_group_key(cell)].append(cell)
     rows = []
     for group, cells in groups.items():
         for metric, lower in metrics(cells[0].config):
-            rows += _pairs(store, _label(group), cells, metric, lower)
+            rows += _pairs(view, _label(group), cells, metric, lower)
     return rows
 
 
-def _pairs(store: Store, label: str, cells: list[CellRecord], metric: str, lower: bool) -> list[Row]:
+def _pairs(view: Any, label: str, cells: list[CellRecord], metric: str, lower: bool) -> list[Row]:
     """Each cell of one framework against each cell of another, on ``metric``."""
-    from showdown.measure.stats import compare
+    from showdown.analysis.evidence import Pair, compare_pair
 
     rows = []
     names = sorted({c.config["framework"] for c in cells})
     for fa, fb in ((a, b) for i, a in enumerate(names) for b in names[i + 1 :]):
         for ca, cb in product([c for c in cells if c.config["framework"] == fa], [c for c in cells if c.config["framework"] == fb]):
-            a, b = _samples(store, ca, metric), _samples(store, cb, metric)
-            if not a or not b:
-                continue
-            na, nb = f"{fa} {ca.config['mode']}", f"{fb} {cb.config['mode']}"
-            cmp = compare(a, b, name_a=na, name_b=nb, lower_is_better=lower)
-            rows.append(Row(label, metric, na, nb, cmp.to_dict()))
+            pair = Pair(label, ca, cb)
+            cmp = compare_pair(view, pair, metric, lower)
+            if cmp is not None:
+                rows.append(Row(label, metric, *pair.names, cmp))
     return rows
 
 
@@ -76,8 +74,10 @@ def break_even(store: Store, run_id: str) -> list[dict[str, Any]]:
     Compile cost = first call − steady median of the compiled mode; saving per step = eager median −
     compiled median. ``steps`` is None when compiling never pays off (no saving).
     """
-    summaries = {(s.cell_key, s.metric): s.stats for s in store.summaries(run_id)}
-    by_key = {c.key: c for c in store.cells(run_id) if c.status == "ok"}
+    from showdown.analysis.evidence import RunView
+
+    view = RunView(store, run_id)
+    by_key = {c.key: c for c in view.cells}
     out = []
     for key, cell in by_key.items():
         cfg = cell.config
@@ -85,9 +85,10 @@ def break_even(store: Store, run_id: str) -> list[dict[str, Any]]:
             continue
         eager_key = key.replace(f"/{cfg['mode']}/", "/eager/")
         metric = primary(cfg)[0]
-        if eager_key not in by_key or (key, metric) not in summaries or (eager_key, metric) not in summaries:
+        compiled = view.median(cell, metric)
+        eager = view.median(by_key[eager_key], metric) if eager_key in by_key else None
+        if compiled is None or eager is None:
             continue
-        compiled, eager = summaries[(key, metric)]["median"], summaries[(eager_key, metric)]["median"]
         cost = max(0.0, (cell.result or {}).get("first_call_s", 0.0) - compiled)
         saving = eager - compiled
         out.append({"cell": key, "compile_s": cost, "eager_s": eager, "compiled_s": compiled,
@@ -100,15 +101,24 @@ def runs(store: Store, run_a: str, run_b: str) -> tuple[list[Row], list[str]]:
     from showdown.measure.environment import differences
     from showdown.measure.stats import compare
 
-    a_cells = {c.key: c for c in store.cells(run_a) if c.status == "ok"}
-    b_cells = {c.key: c for c in store.cells(run_b) if c.status == "ok"}
+    from showdown.analysis.evidence import RunView
+
+    view_a, view_b = RunView(store, run_a), RunView(store, run_b)
+    a_cells, b_cells = {c.key: c for c in view_a.cells}, {c.key: c for c in view_b.cells}
     rows = []
     for key in sorted(a_cells.keys() & b_cells.keys()):
         ca, cb = a_cells[key], b_cells[key]
         for metric, lower in metrics(ca.config):
-            a, b = _samples(store, ca, metric), _samples(store, cb, metric)
+            a, b = _values(view_a, ca, metric), _values(view_b, cb, metric)
             if a and b:
                 cmp = compare(a, b, name_a=run_a, name_b=run_b, lower_is_better=lower)
                 rows.append(Row(key, metric, run_a, run_b, cmp.to_dict()))
     diffs = differences(store.get_run(run_a).environment, store.get_run(run_b).environment)
     return rows, diffs
+
+
+def _values(view: Any, cell: CellRecord, metric: str) -> list[float]:
+    """What one run contributes to a run-vs-run comparison: its process medians for a side measured
+    in rounds (the process is the unit), else the cell's samples."""
+    rounds = view.rounds(cell, metric)
+    return list(rounds.values()) if rounds else view.samples(cell, metric)

@@ -30,8 +30,12 @@ class RunView:
     run_id: str
 
     def __post_init__(self) -> None:
-        self.cells = [c for c in self.store.cells(self.run_id) if c.status == "ok"]
+        from showdown.analysis.sides import merge
+
         self.all_cells = self.store.cells(self.run_id)
+        # a side measured in rounds is one cell here; its processes are in self.sides
+        self.sides = merge(self.all_cells)
+        self.cells = self.sides.cells
         self._summaries = {(s.cell_id, s.metric): s.stats for s in self.store.summaries(self.run_id)}
         self._samples: dict[tuple[int, str], list[float]] = {}
 
@@ -46,19 +50,39 @@ class RunView:
         return out
 
     def samples(self, cell: CellRecord, metric: str) -> list[float]:
-        """The measure-phase samples of one metric of a cell (cached)."""
+        """The measure-phase samples of one metric of a cell, or of all its rounds' processes (cached)."""
         key = (cell.id, metric)
         if key not in self._samples:
-            self._samples[key] = self.store.sample_values(cell.id, metric, "measure")
+            members = self.sides.rounds_of(cell)
+            if members:
+                self._samples[key] = [v for m in members for v in self.store.sample_values(m.id, metric, "measure")]
+            else:
+                self._samples[key] = self.store.sample_values(cell.id, metric, "measure")
         return self._samples[key]
 
+    def process_samples(self, cell: CellRecord, metric: str) -> list[list[float]]:
+        """Each round's process samples of a side measured in rounds (empty otherwise)."""
+        return [self.store.sample_values(m.id, metric, "measure") for m in self.sides.rounds_of(cell)]
+
+    def rounds(self, cell: CellRecord, metric: str) -> dict[int, float]:
+        """Round → process median of a side measured in rounds (empty otherwise)."""
+        from showdown.analysis.sides import process_medians
+
+        return process_medians(self.store, self.sides, cell, metric, self._summaries)
+
     def stats(self, cell: CellRecord, metric: str) -> dict[str, Any] | None:
-        """The stored summary of one metric of a cell (None when not summarised)."""
+        """The stored summary of one metric of a cell (None when not summarised).
+
+        For a side measured in rounds: the geometric mean of its process medians as ``median``,
+        with the t-interval over processes as ``ci_low``/``ci_high`` and the count as ``n``.
+        """
+        if self.sides.rounds_of(cell):
+            return _over_processes(list(self.rounds(cell, metric).values()))
         return self._summaries.get((cell.id, metric))
 
     def median(self, cell: CellRecord, metric: str) -> float | None:
         """The stored summary's median, else the samples' median, else None."""
-        stats = self._summaries.get((cell.id, metric))
+        stats = self.stats(cell, metric)
         if stats and stats.get("median") is not None:
             return float(stats["median"])
         values = sorted(self.samples(cell, metric))
@@ -118,14 +142,44 @@ def _pick(view: RunView, cells: list[CellRecord], framework: str, pairing: str, 
 
 
 def compare_pair(view: RunView, pair: Pair, metric: str, lower: bool = True) -> dict[str, Any] | None:
-    """``stats.compare`` of a pair's samples (a: first framework), or None without samples."""
+    """A pair's comparison (a: first framework), or None without samples.
+
+    Two sides measured in rounds are compared round by round, each process one observation
+    (:func:`showdown.measure.paired.compare_rounds`, with the variance split and the canary's
+    drift under ``paired``); otherwise ``stats.compare`` of the two cells' samples.
+    """
+    na, nb = pair.names
+    if view.sides.rounds_of(pair.a) and view.sides.rounds_of(pair.b):
+        from showdown.analysis.sides import canary_by_round
+        from showdown.measure.paired import compare_rounds
+
+        a, b = view.rounds(pair.a, metric), view.rounds(pair.b, metric)
+        if not a.keys() & b.keys():
+            return None
+        return compare_rounds(a, b, name_a=na, name_b=nb, lower_is_better=lower, samples_a=view.process_samples(pair.a, metric),
+                              samples_b=view.process_samples(pair.b, metric), canary=canary_by_round(view.sides, pair.a, pair.b)).to_dict()
     from showdown.measure.stats import compare
 
     a, b = view.samples(pair.a, metric), view.samples(pair.b, metric)
     if not a or not b:
         return None
-    na, nb = pair.names
     return compare(a, b, name_a=na, name_b=nb, lower_is_better=lower).to_dict()
+
+
+def _over_processes(medians: list[float]) -> dict[str, Any] | None:
+    import math
+
+    import numpy as np
+
+    from showdown.measure.paired import t_interval
+
+    if not medians:
+        return None
+    logs = np.log(np.asarray(medians, dtype=np.float64))
+    low, high = t_interval(logs)
+    centre = math.exp(float(logs.mean()))
+    return {"median": centre, "ci_low": math.exp(low) if math.isfinite(low) else centre,
+            "ci_high": math.exp(high) if math.isfinite(high) else centre, "n": len(medians), "over": "processes"}
 
 
 def distinct(pairs_: Iterable[Pair]) -> list[Pair]:

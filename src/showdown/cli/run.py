@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", help="cpu or cuda (default: cpu)")
     p.add_argument("--threads", help="intra- and inter-op threads for both frameworks (default: all cores)")
     p.add_argument("--budget", help="measurement seconds per cell (default: suite's)")
+    p.add_argument("--rounds", help="measure train and infer in up to N paired rounds of fresh processes (N >= 4; default: none)")
+    p.add_argument("--window", help="with --rounds: measuring seconds per process (default: 1)")
     p.add_argument("--timeout", help="seconds a cell may take before it is killed (default: 600)")
     p.add_argument("--memory-mb", help="memory cap per cell in MiB (default: 75%% of the machine's memory)")
     p.add_argument("--notes", help="free text stored with the run")
@@ -63,6 +65,8 @@ def plan_from(args: argparse.Namespace):
         timeout_s=timeout,
         memory_mb=memory,
         tensorboard=tensorboard_dir(args.tensorboard, frameworks),
+        rounds=positive_int("rounds", args.rounds) if args.rounds is not None else None,
+        window_s=options.seconds("measuring window", args.window),
     )
 
 
@@ -129,10 +133,16 @@ def run(args: argparse.Namespace) -> int:
         run_id = X.start(store, plan, sys.argv[1:], args.notes)
     pending = len(store.pending_cells(run_id))
     print(f"run {run_id}: {pending} cells to measure, results in {store.path}", file=sys.stderr)
+    if plan.rounds:
+        from showdown.runner.schedule import comparisons
+
+        sides = plan.sides()
+        print(f"and {len(comparisons(sides))} comparisons of {len(sides)} sides in up to {plan.rounds} rounds "
+              f"(at most {len(sides) * plan.rounds} processes; a comparison stops once decided)", file=sys.stderr)
     from showdown.report import terminal
 
     try:
-        with terminal.progress(pending) as advance:
+        with terminal.progress(pending + len(plan.sides()) * plan.rounds) as advance:
             status = X.execute(store, run_id, plan, on_progress=advance)
     except KeyboardInterrupt:
         done = sum(c.status in ("ok", "failed") for c in store.cells(run_id))

@@ -10,6 +10,8 @@ the difference is what nobody of this run used.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -58,14 +60,12 @@ class Contention:
     it reaped), ``steal_s`` (on a virtual machine: CPU time the hypervisor gave other guests),
     ``wall_s``, ``cpus``, and ``other_share`` and ``steal_share`` (those seconds over wall time ×
     CPUs, 0 to 1); what comes from /proc/stat is None where it is unreadable.
-    Tick granularity (10 ms per CPU) makes short blocks imprecise: ``other_share`` of a block
-    under a second is left None.
+    /proc/stat counts in clock ticks (``SC_CLK_TCK``, usually 100 a second per CPU), too coarse
+    for short blocks: the shares of a block under a second are left None.
     """
 
-    def __init__(self, stat: Path = _STAT, clock: Any = None) -> None:
-        import time
-
-        self._stat, self._clock = stat, clock or time.monotonic
+    def __init__(self, stat: Path = _STAT, clock: Callable[[], float] = time.monotonic) -> None:
+        self._stat, self._clock = stat, clock
         self.other_cpu_s: float | None = None
         self.run_cpu_s: float | None = None
         self.steal_s: float | None = None

@@ -75,7 +75,8 @@ class Sampler:
     ``warmup_budget_s`` seconds are spent. Measurement runs at least ``min_samples`` steps,
     then stops when the half-width of the ``confidence`` bootstrap CI of the median, relative
     to the median, is at most ``target_rel_ci`` (checked every ``check_every`` samples), or
-    when ``budget_s`` seconds or ``max_samples`` are spent. ``min_samples`` wins over
+    when ``budget_s`` seconds or ``max_samples`` are spent; ``target_rel_ci=None`` measures a
+    fixed window of ``budget_s`` seconds (at least ``min_samples`` steps). ``min_samples`` wins over
     ``budget_s``: a step slower than ``budget_s / min_samples`` overruns the budget. The CI
     uses ``seed``, so ``SampleSet.summary(confidence=..., seed=...)`` with the same values
     reproduces the interval the stopping rule saw. ``warmup_max=0`` disables warm-up.
@@ -83,7 +84,7 @@ class Sampler:
 
     min_samples: int = 10
     max_samples: int = 10_000
-    target_rel_ci: float = 0.02
+    target_rel_ci: float | None = 0.02
     budget_s: float = 10.0
     warmup_min: int = 3
     warmup_max: int = 200
@@ -107,7 +108,8 @@ class Sampler:
             raise ConfigError(f"need 0 <= warmup_min <= warmup_max (or warmup_max 0), got "
                               f"{self.warmup_min!r} and {self.warmup_max!r}")
         for name in ("target_rel_ci", "budget_s", "steady_tol"):
-            _positive_float(name, getattr(self, name))
+            if name != "target_rel_ci" or self.target_rel_ci is not None:
+                _positive_float(name, getattr(self, name))
         if not self.warmup_budget_s >= 0:
             raise ConfigError(f"warmup_budget_s must be >= 0, got {self.warmup_budget_s!r}")
         if not 0.0 < self.confidence < 1.0:
@@ -121,6 +123,7 @@ class Sampler:
         clock: Clock = time.perf_counter,
         sync: Callable[[], object] | None = None,
         on_sample: OnSample | None = None,
+        before_measure: Callable[[], object] | None = None,
     ) -> SampleSet:
         """Warm up, then measure ``step`` until the CI target, the budget or the cap.
 
@@ -133,6 +136,8 @@ class Sampler:
             sync: Called after each step before the clock is read, e.g. to wait for CUDA.
             on_sample: Called as ``on_sample(phase, seconds)`` after every step, with phase
                 ``"warmup"`` or ``"sample"``, so the caller can stream samples out.
+            before_measure: Called once between warm-up and measurement, off the clock (a
+                canary of the machine's speed, say).
 
         Returns:
             The SampleSet.
@@ -140,6 +145,8 @@ class Sampler:
         timed = _Timed(step, clock, sync, on_sample)
         start = clock()
         warmup, warmup_stop = self._warm_up(timed)
+        if before_measure is not None:
+            before_measure()
         samples, reason, rel_ci = self._measure(timed)
         return SampleSet(
             warmup=warmup, samples=samples, steady=warmup_stop == "steady",
@@ -171,7 +178,7 @@ class Sampler:
         while True:
             samples.append(timed(SAMPLE))
             n = len(samples)
-            if n >= self.min_samples and n % self.check_every == 0:
+            if self.target_rel_ci is not None and n >= self.min_samples and n % self.check_every == 0:
                 rel_ci = self.relative_ci(samples)
                 if rel_ci <= self.target_rel_ci:
                     return samples, "ci-target", rel_ci

@@ -126,7 +126,8 @@ def comparisons_section(rows: list[dict[str, Any]]) -> Raw:
     """Framework-vs-framework ratios, significant ones highlighted."""
     body = [(r["group"], r["metric"], f"{r['side_a']} vs {r['side_b']}", Raw(tag("span", r["comparison"]["text"], class_="sig" if r["comparison"]["significant"] else None)),
              _num(r["comparison"].get("p_value"))) for r in rows]
-    return section("comparisons", "framework ratios", tag("p", "median ratios with 95% bootstrap CI; Mann–Whitney p; highlighted: significant", class_="muted"),
+    return section("comparisons", "framework ratios", tag("p", "sides measured in rounds: paired process medians, the wider of the t and round-bootstrap 95% CI, signed-rank p; "
+                   "otherwise: median ratios with 95% bootstrap CI, Mann–Whitney p; highlighted: significant", class_="muted"),
                    table(("condition", "metric", "sides", "comparison", "p"), body, numeric=(4,)))
 
 

@@ -67,11 +67,22 @@ def progress(total: int) -> Iterator[Callable[[Any], None]]:
 
         def advance(p: Any) -> None:
             mark = "[green]ok[/]" if p.status == "ok" else f"[red]{p.status}: {p.message[:80]}[/]"
-            bar.update(task, advance=1, description=f"{p.key} {mark}")
+            bar.update(task, advance=1, total=p.total, description=f"{p.key} {mark}")
             if p.status != "ok":
                 console.print(f"[red]✗ {p.key}: {p.message}[/]")
 
         yield advance
+
+
+def sparkline(values: list[float]) -> str:
+    """Values as a row of block characters, lowest to highest (``▁▄█``); one value, or equal ones, at mid height."""
+    bars = "▁▂▃▄▅▆▇█"
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    if high == low:
+        return bars[3] * len(values)
+    return "".join(bars[round((v - low) / (high - low) * (len(bars) - 1))] for v in values)
 
 
 def json_text(data: Any) -> str:
@@ -262,11 +273,14 @@ def _failures(console: Console, cells: list[dict[str, Any]]) -> None:
 
 def _ratios(console: Console, comparisons: list[dict[str, Any]], break_even: list[dict[str, Any]]) -> None:
     if comparisons:
-        table = Table(title="framework comparisons (ratio of medians, 95% bootstrap CI, Mann–Whitney)")
+        table = Table(title="framework comparisons (in rounds: paired process medians, wider of t and bootstrap 95% CI, signed-rank, "
+                            "per-round ratios drawn; otherwise: ratio of medians, 95% bootstrap CI, Mann–Whitney)")
         for col in ("cell", "metric", "compared", "verdict"):
             table.add_column(col)
         for r in comparisons:
             text = r["comparison"]["text"]
+            if r["comparison"].get("paired"):
+                text += f" {sparkline(r['comparison']['paired']['per_round'])}"
             style = "bold" if r["comparison"]["significant"] else "dim"
             table.add_row(r["group"], r["metric"], f"{r['side_a']} vs {r['side_b']}", f"[{style}]{text}[/]")
         console.print(table)

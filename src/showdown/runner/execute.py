@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from showdown.runner.plan import TARGETS, Plan
@@ -98,7 +98,11 @@ def manifest(plan: Plan) -> dict[str, Any]:
 
 
 def start(store: Store, plan: Plan, argv: list[str], notes: str | None = None) -> str:
-    """Record a new run and its cells; return the run id."""
+    """Record a new run and its cells (with rounds, a drawn schedule seed is stored in its plan); return the run id."""
+    if plan.rounds and plan.schedule_seed is None:
+        import random
+
+        plan = replace(plan, schedule_seed=random.SystemRandom().randrange(2**31))
     run_id = store.create_run(
         suite=plan.suite, argv=argv, plan=plan.to_dict(), environment=environment(plan), manifest=manifest(plan), notes=notes
     )
@@ -107,24 +111,33 @@ def start(store: Store, plan: Plan, argv: list[str], notes: str | None = None) -
 
 
 def execute(store: Store, run_id: str, plan: Plan, on_progress: Callable[[Progress], None] | None = None) -> str:
-    """Run every pending cell of ``run_id``; return the run's final status.
+    """Run every pending cell of ``run_id`` (with rounds: the rounds first); return the run's final status.
 
     Raises:
         KeyboardInterrupt: After marking the run ``interrupted`` (the cell in flight stays pending).
     """
-    pending = store.pending_cells(run_id)
-    done = len(store.cells(run_id)) - len(pending)
-    total = done + len(pending)
+    from showdown.runner import rounds
+    from showdown.runner.schedule import split_key
+
+    plain = [c for c in store.pending_cells(run_id) if split_key(c.key)[1] is None]
+    done = [len(store.cells(run_id)) - len(store.pending_cells(run_id))]
+
+    def step(cell: CellRecord, status: str, message: str, left: int) -> None:
+        done[0] += 1
+        if on_progress:
+            on_progress(Progress(done[0], done[0] + left, cell.key, status, message))
+
     try:
-        for i, cell in enumerate(pending, start=done + 1):
+        rounds.run(store, run_id, plan, lambda cell, status, message, left: step(cell, status, message, left + len(plain)))
+        for i, cell in enumerate(plain):
             status, message = run_one(store, cell, plan)
-            if on_progress:
-                on_progress(Progress(i, total, cell.key, status, message))
+            step(cell, status, message, len(plain) - i - 1)
     except KeyboardInterrupt:
         store.finish_run(run_id, "interrupted")
         raise
-    failed = sum(c.status == "failed" for c in store.cells(run_id))
-    status = "complete" if failed == 0 else ("failed" if failed == total else "partial")
+    cells = store.cells(run_id)
+    failed = sum(c.status == "failed" for c in cells)
+    status = "complete" if failed == 0 else ("failed" if failed == len(cells) else "partial")
     store.finish_run(run_id, status)
     return status
 

@@ -14,6 +14,7 @@ from showdown.errors import ConfigError, positive_int, unknown
 from showdown.deploy.paths import PATHS
 from showdown.frameworks.base import DEVICES, FRAMEWORKS, MODES
 from showdown.models.zoo import PRESETS, WORKLOADS
+from showdown.runner.schedule import ROUNDED
 
 # scenario -> child entry point
 TARGETS: dict[str, str] = {
@@ -64,6 +65,12 @@ class Plan:
     memory_mb: int | None = None
     # TensorBoard root: each train and accuracy cell logs under its own subdirectory (see logdir)
     tensorboard: str | None = None
+    # Rounds (0: none): train and infer run as paired rounds of fresh processes, at most this many
+    # (see :mod:`showdown.runner.schedule` and :mod:`showdown.runner.rounds`), each process warming
+    # up and measuring for ``window_s`` seconds; ``schedule_seed`` orders the rounds (drawn at start).
+    rounds: int = 0
+    window_s: float = 1.0
+    schedule_seed: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -84,17 +91,33 @@ class Plan:
         positive_int("dynamic repeats", self.dynamic_repeats)
         if not self.budget_s > 0:
             raise ConfigError(f"time budget must be positive, got {self.budget_s}")
+        if self.rounds != 0:
+            self._check_rounds()
+        if not self.window_s > 0:
+            raise ConfigError(f"measuring window must be positive, got {self.window_s}")
         if self.tensorboard is not None and not (isinstance(self.tensorboard, str) and self.tensorboard.strip()):
             raise ConfigError(f"TensorBoard directory must be a path, got {self.tensorboard!r}")
+
+    def _check_rounds(self) -> None:
+        from showdown.measure.paired import MIN_ROUNDS
+
+        if isinstance(self.rounds, bool) or not isinstance(self.rounds, int) or self.rounds < MIN_ROUNDS:
+            raise ConfigError(f"rounds must be 0 (no rounds) or at least {MIN_ROUNDS}, got {self.rounds!r}")
 
     def modes_of(self, framework: str) -> tuple[str, ...]:
         """The selected modes this framework has."""
         return tuple(m for m in self.modes if m in MODES[framework])
 
     def cells(self) -> list[tuple[str, dict[str, Any]]]:
-        """Expand into ``(key, config)`` pairs, scenario by scenario, in a stable order."""
+        """Expand into ``(key, config)`` pairs, scenario by scenario, in a stable order.
+
+        With rounds, the scenarios measured in rounds are left out: their cells are made round by
+        round from :meth:`sides`.
+        """
         out: list[tuple[str, dict[str, Any]]] = []
         for scenario in self.scenarios:
+            if self.rounds and scenario in ROUNDED:
+                continue
             if scenario == "footprint":
                 out += self._footprints()
                 continue
@@ -105,6 +128,12 @@ class Plan:
                 for workload in self.workloads:
                     out += self._expand(scenario, framework, workload)
         return self._with_logdirs(out)
+
+    def sides(self) -> dict[str, dict[str, Any]]:
+        """With rounds, the sides of the scenarios measured in rounds: side key → config (else empty)."""
+        if not self.rounds:
+            return {}
+        return {k: c for s in self.scenarios if s in ROUNDED for f in self.frameworks for w in self.workloads for k, c in self._expand(s, f, w)}
 
     def _with_logdirs(self, cells: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
         if self.tensorboard is None:

@@ -127,20 +127,29 @@ def measure_loop(payload: dict[str, Any], emit: Emit, fw: Any, call: Callable[[]
 
 
 def measure_samples(payload: dict[str, Any], emit: Emit, fw: Any, call: Callable[[], Any], metric: str) -> tuple[dict[str, Any], list[float]]:
-    """:func:`measure_loop`, also returning the measured samples (seconds, in order, warm-up excluded)."""
+    """:func:`measure_loop`, also returning the measured samples (seconds, in order, warm-up excluded).
+
+    A cell of a round (``window_s`` in the payload) measures differently: a fixed warm-up of
+    ``warmup_steps`` (calibrated until steady in the side's first round; adaptive when None), then
+    a fixed window of ``window_s`` seconds, with the canary (:mod:`showdown.measure.canary`) timed
+    just before and just after the window. Its median is one observation of the round.
+    """
     import time
 
-    from showdown.measure.timer import Sampler
+    from showdown.measure.canary import canary
 
     start = time.perf_counter()
     call()
     fw.sync()
     first = time.perf_counter() - start
     emit_samples(emit, metric, [first], "s", phase="first")
-    budget = float(payload.get("budget_s", 3.0))
-    sampler = Sampler(budget_s=budget, warmup_budget_s=max(1.0, budget / 2), min_samples=10)
+    sampler, canaries = _sampler(payload), []
+    window = payload.get("window_s")
     buffer = SampleBuffer(emit, metric, "s")
-    result = sampler.run(call, sync=fw.sync, on_sample=lambda phase, v: buffer(_PHASES.get(phase, phase), v))
+    result = sampler.run(call, sync=fw.sync, on_sample=lambda phase, v: buffer(_PHASES.get(phase, phase), v),
+                         before_measure=(lambda: canaries.append(canary())) if window else None)
+    if window:
+        canaries.append(canary())
     buffer.flush()
     return {
         "first_call_s": first,
@@ -152,7 +161,22 @@ def measure_samples(payload: dict[str, Any], emit: Emit, fw: Any, call: Callable
         "sample_count": len(result.samples),
         "rel_ci": result.rel_ci,
         "median_s": sorted(result.samples)[len(result.samples) // 2] if result.samples else None,
+        **({"canary_s": canaries} if window else {}),
     }, list(result.samples)
+
+
+def _sampler(payload: dict[str, Any]) -> Any:
+    """The adaptive sampler of a cell, or the fixed warm-up and window of a round's cell."""
+    from showdown.measure.timer import Sampler
+
+    window = payload.get("window_s")
+    if not window:
+        budget = float(payload.get("budget_s", 3.0))
+        return Sampler(budget_s=budget, warmup_budget_s=max(1.0, budget / 2), min_samples=10)
+    steps = payload.get("warmup_steps")
+    if steps is None:  # the side's first round: warm up until steady, and that count is frozen
+        return Sampler(budget_s=float(window), target_rel_ci=None, min_samples=5, warmup_budget_s=max(1.0, 2 * float(window)))
+    return Sampler(budget_s=float(window), target_rel_ci=None, min_samples=5, warmup_min=int(steps), warmup_max=int(steps))
 
 
 # the sampler's phase names -> the store's

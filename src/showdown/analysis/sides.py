@@ -1,0 +1,80 @@
+"""A run's cells seen as sides: the processes of one side's rounds taken together.
+
+A run in rounds stores one cell per side and round (``train/torch/cnn/default/eager/bs32/r3``).
+Claims, the advisor and the reports ask about the side, so its round cells are merged into one
+record: the side's key and config (round fields dropped), the result of its first ok round plus
+how many rounds it has, and the id of its first round cell. :class:`Sides` keeps the members, so
+statistics can take each process as the unit and pair the two sides of a comparison by round.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from showdown.runner.schedule import split_key
+from showdown.store import CellRecord, Store
+
+#: Config keys that belong to one round's process, not to the side.
+ROUND_FIELDS = ("round", "order", "window_s", "warmup_steps", "tensorboard")
+
+
+@dataclass
+class Sides:
+    """The ok cells of a run with each side's rounds merged; ``members`` holds the round cells by merged id."""
+
+    cells: list[CellRecord]
+    members: dict[int, list[CellRecord]] = field(default_factory=dict)
+
+    def rounds_of(self, cell: CellRecord) -> list[CellRecord]:
+        """The round cells of a merged side, in round order (empty for a cell outside rounds)."""
+        return self.members.get(cell.id, [])
+
+
+def merge(cells: Iterable[CellRecord]) -> Sides:
+    """Merge the ok round cells of each side (see the module doc); other ok cells pass unchanged."""
+    plain: list[CellRecord] = []
+    groups: dict[str, list[CellRecord]] = {}
+    for c in cells:
+        if c.status != "ok":
+            continue
+        side, round_no = split_key(c.key)
+        if round_no is None:
+            plain.append(c)
+        else:
+            groups.setdefault(side, []).append(c)
+    out, members = list(plain), {}
+    for side, group in groups.items():
+        group.sort(key=lambda c: c.config["round"])
+        first = group[0]
+        config = {k: v for k, v in first.config.items() if k not in ROUND_FIELDS}
+        merged = replace(first, key=side, config=config, result={**(first.result or {}), "rounds": len(group)})
+        out.append(merged)
+        members[merged.id] = group
+    return Sides(out, members)
+
+
+def process_medians(store: Store, sides: Sides, cell: CellRecord, metric: str, summaries: dict[tuple[int, str], dict[str, Any]]) -> dict[int, float]:
+    """Round → the median of ``metric`` in that round's process, for a merged side."""
+    out = {}
+    for member in sides.rounds_of(cell):
+        stats = summaries.get((member.id, metric))
+        median = stats.get("median") if stats else None
+        if median is None:
+            values = sorted(store.sample_values(member.id, metric, "measure"))
+            median = values[len(values) // 2] if values else None
+        if median is not None and median > 0:
+            out[member.config["round"]] = float(median)
+    return out
+
+
+def canary_by_round(sides: Sides, *cells: CellRecord) -> dict[int, float]:
+    """Round → mean canary seconds of the given sides' processes in that round (before and after each window)."""
+    readings: dict[int, list[float]] = {}
+    for cell in cells:
+        for member in sides.rounds_of(cell):
+            values = [v for v in (member.result or {}).get("canary_s", []) if v and v > 0]
+            readings.setdefault(member.config["round"], []).extend(values)
+    return {r: math.exp(sum(map(math.log, v)) / len(v)) for r, v in readings.items() if v}

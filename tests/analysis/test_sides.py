@@ -1,0 +1,67 @@
+"""A run in rounds as the claims see it: one side per (framework, mode), compared round by round."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from showdown.analysis import claims as C
+from showdown.analysis import compare
+from showdown.analysis import evidence as E
+from showdown.runner import execute as X
+from showdown.runner import plan as P
+from showdown.store import Store
+
+# step times: torch 25 % faster than TensorFlow's function mode in every round, whatever the machine does
+STEP = {("torch", "eager"): 0.010, ("tensorflow", "function"): 0.0125, ("tensorflow", "eager"): 0.050}
+
+
+def _run(tmp_path, canary_drift=0.0):
+    store = Store.open(tmp_path / "s.sqlite")
+    plan = P.suite("quick", workloads=("cnn",), scenarios=("train",), rounds=6, threads=2)
+    run_id = X.start(store, plan, ["run"])
+    rng = np.random.default_rng(0)
+    sides = plan.sides()
+    for r in range(1, 7):
+        machine = np.exp(rng.normal(0, 0.2))  # a round's machine state, shared by its processes
+        store.add_cells(run_id, [(f"{k}/r{r}", {**c, "round": r, "order": i, "window_s": 1.0, "warmup_steps": None}) for i, (k, c) in enumerate(sides.items())])
+        for cell in [c for c in store.cells(run_id) if c.key.endswith(f"/r{r}")]:
+            store.start_cell(cell.id)
+            step = STEP[(cell.config["framework"], cell.config["mode"])] * machine * np.exp(rng.normal(0, 0.01))
+            store.add_samples(cell.id, "step_time", list(step * np.exp(rng.normal(0, 0.02, 15))), unit="s")
+            X.summarize_cell(store, cell.id)
+            store.finish_cell(cell.id, status="ok", result={"canary_s": [0.003 * (1 + canary_drift * r)] * 2, "first_call_s": step, "peak_rss_above_baseline": 1})
+    store.finish_run(run_id, "complete")
+    return store, run_id
+
+
+def test_round_cells_merge_into_one_side_each(tmp_path):
+    store, run_id = _run(tmp_path)
+    view = E.RunView(store, run_id)
+    assert sorted(c.key for c in view.cells) == sorted(P.suite("quick", workloads=("cnn",), scenarios=("train",), rounds=6).sides())
+    torch = next(c for c in view.cells if c.config["framework"] == "torch")
+    assert "round" not in torch.config and torch.result["rounds"] == 6
+    assert len(view.rounds(torch, "step_time")) == 6 and len(view.samples(torch, "step_time")) == 6 * 15
+    stats = view.stats(torch, "step_time")
+    assert stats["n"] == 6 and stats["ci_low"] < stats["median"] < stats["ci_high"]
+
+
+def test_paired_rounds_see_through_the_machine_and_give_c1(tmp_path):
+    store, run_id = _run(tmp_path)
+    rows = [r for r in compare.frameworks(store, run_id) if r.side_a == "tensorflow function"]
+    assert len(rows) == 1
+    cmp = rows[0].comparison
+    # process noise between rounds is 20 %, but each round's pair shares it: the ratio stays tight
+    assert 1 / cmp["ratio"] == pytest.approx(1.25, rel=0.03) and cmp["winner"] == "torch eager"  # ratio > 1: side a better
+    assert cmp["ci_high"] / cmp["ci_low"] < 1.1 and cmp["paired"]["rounds"] == [1, 2, 3, 4, 5, 6]
+    assert cmp["paired"]["spread"]["b"]["between_share"] > 0.9  # the processes differ far more than their steps
+    assert cmp["paired"]["drift"]["drifting"] is False
+    (c1,) = C.evaluate(store, run_id, only=["C1"])
+    assert c1.verdict == "supported" and c1.ratio == pytest.approx(1.25, rel=0.03)
+    assert any("rounds" in f.detail for f in c1.findings)
+
+
+def test_a_drifting_canary_is_said_next_to_the_comparison(tmp_path):
+    store, run_id = _run(tmp_path, canary_drift=0.05)
+    row = next(r for r in compare.frameworks(store, run_id) if r.side_a == "tensorflow function")
+    assert row.comparison["text"].startswith("depends on the machine's state (the canary varied")

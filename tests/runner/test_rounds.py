@@ -1,0 +1,122 @@
+"""Running in rounds: the stopping rule closes decided comparisons, warm-up is frozen, a killed run
+resumes in the same order; and one real run of child processes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from showdown.runner import execute as X
+from showdown.runner import plan as P
+from showdown.runner import rounds as R
+from showdown.runner.schedule import split_key
+from showdown.store import Store
+
+# step time per side: torch 25 % faster than TensorFlow's function mode, equal to its eager mode
+TRUTH = {"torch": 0.010, "function": 0.0125, "eager": 0.010}
+
+
+def _fake_run_one(rng, stop_at=None):
+    seen = []
+
+    def run_one(store, cell, plan):
+        if stop_at is not None and len(seen) == stop_at:
+            raise KeyboardInterrupt
+        seen.append(cell.key)
+        store.start_cell(cell.id)
+        cfg = cell.config
+        machine = np.exp(rng.normal(0, 0.1))  # the machine's state at this process, shared by nobody
+        base = TRUTH["torch" if cfg["framework"] == "torch" else cfg["mode"]] * machine
+        store.add_samples(cell.id, X.primary(cfg)[0], list(base * np.exp(rng.normal(0, 0.01, 20))), unit="s")
+        X.summarize_cell(store, cell.id)
+        store.finish_cell(cell.id, status="ok", result={"warmup_count": 7, "canary_s": [0.003, 0.003]})
+        return "ok", ""
+
+    return run_one, seen
+
+
+def _start(tmp_path, rounds=12):
+    store = Store.open(tmp_path / "r.sqlite")
+    plan = P.suite("quick", frameworks=("torch", "tensorflow"), workloads=("mlp",), scenarios=("train",), modes=("eager", "function"),
+                   rounds=rounds, threads=1)
+    return store, plan, X.start(store, plan, ["run"])
+
+
+def _rounds(store, run_id):
+    out = {}
+    for c in store.cells(run_id):
+        side, r = split_key(c.key)
+        out.setdefault(r, []).append((side, c))
+    return out
+
+
+def test_rounds_stop_decided_comparisons_and_freeze_warm_up(tmp_path, monkeypatch):
+    store, plan, run_id = _start(tmp_path)
+    fake, _ = _fake_run_one(np.random.default_rng(0))
+    monkeypatch.setattr(X, "run_one", fake)
+    assert X.execute(store, run_id, plan) == "complete"
+    by_round = _rounds(store, run_id)
+    assert plan.schedule_seed is None and isinstance(store.get_run(run_id).plan["schedule_seed"], int)
+    assert set(by_round) <= set(range(1, 13)) and len(by_round) >= 5
+    fast = "train/tensorflow/mlp/default/function/bs32"
+    decided_at = min(r for r in by_round if fast not in {s for s, _ in by_round[r]}) - 1
+    assert 5 <= decided_at < 12  # the 25 % effect is decided after two agreeing looks and stops running
+    assert all(c.config["warmup_steps"] is None for _, c in by_round[1])
+    assert all(c.config["warmup_steps"] == 7 for r in by_round if r > 1 for _, c in by_round[r])
+    assert all(c.config["window_s"] == plan.window_s and c.config["round"] == r for r in by_round for _, c in by_round[r])
+    obs = R.observations(store, run_id)
+    assert set(obs[fast]) == set(range(1, decided_at + 1))
+
+
+def test_a_killed_run_resumes_the_same_round_in_the_same_order(tmp_path, monkeypatch):
+    store, plan, run_id = _start(tmp_path, rounds=6)
+    fake, _ = _fake_run_one(np.random.default_rng(1), stop_at=7)  # round 3, second process
+    monkeypatch.setattr(X, "run_one", fake)
+    with pytest.raises(KeyboardInterrupt):
+        X.execute(store, run_id, plan)
+    assert store.get_run(run_id).status == "interrupted"
+    before = [(c.key, c.config["order"]) for c in store.cells(run_id)]
+    fake, seen = _fake_run_one(np.random.default_rng(2))
+    monkeypatch.setattr(X, "run_one", fake)
+    X.execute(store, run_id, plan)
+    after = [(c.key, c.config["order"]) for c in store.cells(run_id)]
+    assert after[: len(before)] == before  # the interrupted round kept its order
+    assert seen[0] == before[7][0] and all(c.status == "ok" for c in store.cells(run_id))
+    assert len({c.key for c in store.cells(run_id)}) == len(store.cells(run_id))
+
+
+def test_a_side_that_keeps_failing_closes_its_comparisons(tmp_path, monkeypatch):
+    store, plan, run_id = _start(tmp_path)
+    ok, _ = _fake_run_one(np.random.default_rng(3))
+
+    def run_one(store, cell, plan):
+        if cell.config["mode"] == "eager" and cell.config["framework"] == "tensorflow":
+            store.start_cell(cell.id)
+            store.finish_cell(cell.id, status="failed", failure={"reason": "error", "message": "boom", "exit_status": 1, "stderr_tail": ""})
+            return "failed", "boom"
+        return ok(store, cell, plan)
+
+    monkeypatch.setattr(X, "run_one", run_one)
+    assert X.execute(store, run_id, plan) == "partial"
+    eager = [c for c in store.cells(run_id) if "/tensorflow/mlp/default/eager/" in c.key]
+    assert len(eager) == R.GIVE_UP_AFTER
+
+
+@pytest.mark.skipif("torch" not in __import__("showdown.frameworks.base", fromlist=["x"]).installed(), reason="needs torch")
+def test_a_real_run_in_rounds(tmp_path):
+    db = tmp_path / "real.sqlite"
+    args = ["run", "--frameworks", "torch", "--workloads", "mlp", "--scenarios", "train", "--preset", "tiny", "--threads", "1",
+            "--rounds", "4", "--window", "0.2", "--json", "--db", str(db)]
+    result = subprocess.run([sys.executable, "-m", "showdown", *args], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "in up to 4 rounds" in result.stderr
+    cells = json.loads(result.stdout)["cells"]
+    assert [c["key"] for c in cells] == [f"train/torch/mlp/tiny/eager/bs32/r{r}" for r in (1, 2, 3, 4)]  # one framework: 4 rounds
+    first = cells[0]["result"]
+    assert first["warmup_count"] >= 3 and all(c["result"]["warmup_count"] == first["warmup_count"] for c in cells[1:])
+    assert all(len(c["result"]["canary_s"]) == 2 and min(c["result"]["canary_s"]) > 0 for c in cells)
+    assert all(c["result"]["stop_reason"] == "budget" for c in cells)
