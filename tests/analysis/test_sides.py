@@ -8,6 +8,7 @@ import pytest
 from showdown.analysis import claims as C
 from showdown.analysis import compare
 from showdown.analysis import evidence as E
+from showdown.analysis import verdict as V
 from showdown.runner import execute as X
 from showdown.runner import plan as P
 from showdown.store import Store
@@ -65,3 +66,26 @@ def test_a_drifting_canary_is_said_next_to_the_comparison(tmp_path):
     store, run_id = _run(tmp_path, canary_drift=0.05)
     row = next(r for r in compare.frameworks(store, run_id) if r.side_a == "tensorflow function")
     assert row.comparison["text"].startswith("depends on the machine's state (the canary varied")
+
+
+def test_c1_says_how_stable_its_verdict_is(tmp_path):
+    store, run_id = _run(tmp_path)
+    (c1,) = C.evaluate(store, run_id, only=["C1"])
+    assert c1.stability is not None and c1.stability > 0.9 and c1.halves_agree is True
+    assert V.stability_text(c1).startswith("stable in ") and "odd and even rounds agree" in V.stability_text(c1)
+
+
+def test_a_verdict_resting_on_a_borderline_condition_is_unstable():
+    from showdown.measure.paired import compare_rounds
+
+    rng = np.random.default_rng(12)
+    a = {r: 0.01 for r in range(1, 9)}
+    b = {r: 0.01 * float(np.exp(0.05 + rng.normal(0, 0.06))) for r in range(1, 9)}  # about 5 % apart, noisy
+    cmp = compare_rounds(a, b, name_a="torch eager", name_b="tensorflow function").to_dict()
+    finding = V.from_comparison("train cnn", cmp, "torch eager")
+    assert len(finding.rounds) == 8 and finding.rounds[0][1] == pytest.approx(np.log(b[1] / a[1]))
+    share, _ = V.stability([finding], V.decide([finding])[0])
+    assert 0.2 < share < 0.9
+    steady = V.from_comparison("train mlp", compare_rounds(a, {r: 0.013 for r in a}, name_a="torch eager", name_b="tensorflow function").to_dict(), "torch eager")
+    assert V.stability([steady], "supported") == (1.0, True)
+    assert V.stability([V.Finding("x", 1.2, 1.1, 1.3, "holds")], "supported") == (None, None)  # no rounds: nothing to resample

@@ -19,7 +19,7 @@ from showdown.store import Store
 pytestmark = pytest.mark.skipif("torch" not in __import__("showdown.frameworks.base", fromlist=["x"]).installed(), reason="needs torch")
 
 # cheap cells: torch only, tiny models, short budgets
-ARGS = ["--frameworks", "torch", "--workloads", "mlp", "lstm", "--scenarios", "train", "infer", "--preset", "tiny", "--budget", "0.3", "--threads", "1"]
+ARGS = ["--frameworks", "torch", "--workloads", "mlp", "lstm", "--scenarios", "train", "infer", "--preset", "tiny", "--cell-budget", "0.3", "--threads", "1"]
 
 
 def showdown(*args: str, db: Path, **kw) -> subprocess.CompletedProcess[str]:
@@ -103,7 +103,7 @@ def test_a_failing_cell_is_recorded_and_the_run_goes_on(tmp_path):
 
 def test_runs_show_compare_export(tmp_path):
     db = tmp_path / "s.sqlite"
-    few = ["--frameworks", "torch", "--workloads", "mlp", "--scenarios", "infer", "--preset", "tiny", "--budget", "0.3", "--threads", "1"]
+    few = ["--frameworks", "torch", "--workloads", "mlp", "--scenarios", "infer", "--preset", "tiny", "--cell-budget", "0.3", "--threads", "1"]
     for note in ("first", "<b>second</b>"):
         assert showdown("run", *few, "--notes", note, db=db).returncode == 0
     listing = showdown("runs", db=db)
@@ -128,7 +128,11 @@ BAD = [
     (["run", "--frameworks", "torch", "--modes", "xla"], "unknown mode 'xla': choose from compiled, eager"),
     (["run", "--suite", "medium"], "unknown suite 'medium': choose from quick, full"),
     (["run", "--scenarios", "fly"], "unknown scenario 'fly': choose from train, infer, serve, dynamic, accuracy, coldstart, deploy, footprint, devx"),
-    (["run", "--budget", "soon"], "time budget must be a number of seconds, got 'soon'"),
+    (["run", "--budget", "soon"], "time budget must be a duration like 90s, 10m or 1h, got 'soon'"),
+    (["run", "--cell-budget", "soon"], "cell budget must be a number of seconds, got 'soon'"),
+    (["run", "--budget", "10m"], "a time budget (600 s) bounds the rounds: add --rounds N (N >= 4)"),
+    (["run", "--rounds", "2"], "rounds must be 0 (no rounds) or at least 4, got 2"),
+    (["run", "--rounds", "4", "--budget", "20s", "--scenarios", "train"], "time budget 20 s cannot fit the cells outside rounds and one round: the smallest that does is about 2m (estimated from defaults)"),
 ]
 
 

@@ -109,14 +109,57 @@ def test_a_side_that_keeps_failing_closes_its_comparisons(tmp_path, monkeypatch)
 @pytest.mark.skipif("torch" not in __import__("showdown.frameworks.base", fromlist=["x"]).installed(), reason="needs torch")
 def test_a_real_run_in_rounds(tmp_path):
     db = tmp_path / "real.sqlite"
-    args = ["run", "--frameworks", "torch", "--workloads", "mlp", "--scenarios", "train", "--preset", "tiny", "--threads", "1",
+    args = ["run", "--frameworks", "torch", "--workloads", "mlp", "--scenarios", "train", "coldstart", "--preset", "tiny", "--threads", "1",
             "--rounds", "4", "--window", "0.2", "--json", "--db", str(db)]
     result = subprocess.run([sys.executable, "-m", "showdown", *args], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "in up to 4 rounds" in result.stderr
-    cells = json.loads(result.stdout)["cells"]
+    everything = json.loads(result.stdout)["cells"]
+    cells = [c for c in everything if c["key"].startswith("train/")]
     assert [c["key"] for c in cells] == [f"train/torch/mlp/tiny/eager/bs32/r{r}" for r in (1, 2, 3, 4)]  # one framework: 4 rounds
+    cold = [c for c in everything if c["key"].startswith("coldstart/")]
+    assert [c["key"] for c in cold] == [f"coldstart/torch/mlp/tiny/eager/r{r}" for r in (1, 2, 3, 4)]
+    assert all(c["config"]["repeats"] == 1 and c["summaries"]["coldstart_total"]["n"] == 1 for c in cold)  # one fresh interpreter a round
     first = cells[0]["result"]
     assert first["warmup_count"] >= 3 and all(c["result"]["warmup_count"] == first["warmup_count"] for c in cells[1:])
     assert all(len(c["result"]["canary_s"]) == 2 and min(c["result"]["canary_s"]) > 0 for c in cells)
     assert all(c["result"]["stop_reason"] == "budget" for c in cells)
+
+
+def test_the_time_budget_is_a_hard_stop_between_blocks(tmp_path, monkeypatch):
+    store, plan, run_id = _start(tmp_path)
+    fake, seen = _fake_run_one(np.random.default_rng(4))
+    now = [0.0]
+    starts = []
+
+    def timed(store, cell, plan):
+        starts.append(now[0])
+        now[0] += 6.0  # every process takes 6 s; the defaults expect 2.5 s (torch) and 5 s (TensorFlow) plus the 1 s window
+        return fake(store, cell, plan)
+
+    monkeypatch.setattr(X, "run_one", timed)
+    steps = []
+    assert R.run(store, run_id, plan, lambda *a: steps.append(a), deadline=100.0, clock=lambda: now[0]) == "budget"
+    assert len(steps) == len(seen) == len(store.cells(run_id))  # nothing left pending
+    assert all(c.status == "ok" for c in store.cells(run_id))
+    # a block (3 sides: 3.5 + 6 + 6 s expected) starts only when its estimate ends by the deadline
+    block_starts = starts[::3]
+    assert max(block_starts) <= 100.0 - 15.5 and now[0] > 100.0 - 15.5
+
+
+def test_history_replaces_the_defaults(tmp_path, monkeypatch):
+    from showdown.runner import estimate
+
+    store, plan, run_id = _start(tmp_path, rounds=4)
+    cell = store.cells(run_id)  # no cells outside rounds in this plan
+    assert cell == []
+    store.add_cells(run_id, [("train/torch/mlp/default/eager/bs32/r1", {**plan.sides()["train/torch/mlp/default/eager/bs32"], "round": 1, "window_s": 1.0})])
+    (c,) = store.cells(run_id)
+    store.start_cell(c.id)
+    store.finish_cell(c.id, status="ok", result={"duration_s": 4.0})
+    past = estimate.history(store)
+    assert past == {"train/torch/mlp/default/eager/bs32": [3.0]}
+    assert estimate.process_s(past, "train/torch/mlp/default/eager/bs32", {}, 0.5) == 3.5
+    assert estimate.process_s(past, "train/tensorflow/mlp/default/eager/bs32", {"framework": "tensorflow"}, 0.5) == 5.5
+    text, smallest = estimate.preview(past, plan)
+    assert smallest == 3.0 + 1.0 + 2 * (5.0 + 1.0) and "estimated from this database's earlier processes for 1 of 3" in text

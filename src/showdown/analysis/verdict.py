@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,9 @@ class Finding:
     outcome: str
     detail: str = ""
     p_value: float | None = None
+    # measured in rounds: (round, log ratio oriented like ``ratio``) per round, and the margin used
+    rounds: tuple[tuple[int, float], ...] = ()
+    margin: float = EQUIVALENCE
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict."""
@@ -70,6 +73,10 @@ class Verdict:
     # over several conditions: the smallest and largest condition's ratio (ci_* stay None)
     range_low: float | None = None
     range_high: float | None = None
+    # measured in rounds: share of bootstrap resamples of the rounds that give this verdict, and
+    # whether the odd and the even rounds alone give the same verdict (see :func:`stability`)
+    stability: float | None = None
+    halves_agree: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict (findings included)."""
@@ -106,7 +113,42 @@ def from_comparison(condition: str, cmp: dict[str, Any], favoured: str, margin: 
     if favoured == cmp["name_b"] and ratio:
         ratio, low, high = 1.0 / ratio, (1.0 / high if high else None), (1.0 / low if low else None)
     outcome = classify(ratio, low, high, bool(cmp.get("significant")), margin)
-    return Finding(condition, ratio, low, high, outcome, cmp.get("text", ""), cmp.get("p_value"))
+    paired = cmp.get("paired") or {}
+    sign = -1.0 if favoured == cmp["name_b"] else 1.0
+    rounds = tuple((int(r), sign * math.log(q)) for r, q in zip(paired.get("rounds", ()), paired.get("per_round", ())) if q and q > 0)
+    return Finding(condition, ratio, low, high, outcome, cmp.get("text", ""), cmp.get("p_value"), rounds, margin)
+
+
+def stability(findings: Sequence[Finding], label: str, n_boot: int = 200, seed: int = 0) -> tuple[float | None, bool | None]:
+    """How a rerun would likely see this verdict: ``(share of resamples, halves agree)``.
+
+    The rounds of the run are resampled with replacement (the same rounds for every condition,
+    since a round ran them all); each condition measured in rounds is judged again on its
+    resampled rounds (t-interval and round bootstrap, as for the run), the others keep their
+    outcome, and the verdict is formed again. Also whether the odd rounds alone and the even
+    rounds alone give the same verdict. None where no condition was measured in at least 2 rounds.
+    """
+    from showdown.measure.paired import look_at
+
+    rounds = sorted({r for f in findings for r, _ in f.rounds})
+    if len(rounds) < 2:
+        return None, None
+
+    def judged(picks: Sequence[int]) -> str:
+        out = []
+        for f in findings:
+            if f.rounds:
+                by_round = dict(f.rounds)
+                d = np.array([by_round[r] for r in picks if r in by_round])
+                _, ratio, low, high = look_at(d, margin=f.margin, n_boot=400)
+                f = replace(f, outcome=classify(ratio, low, high, low > 1.0 or high < 1.0, f.margin))
+            out.append(f)
+        return decide(out)[0]
+
+    rng = np.random.default_rng(seed)
+    share = sum(judged(rng.choice(rounds, len(rounds))) == label for _ in range(n_boot)) / n_boot
+    odd, even = rounds[0::2], rounds[1::2]
+    return share, (judged(odd) == judged(even) if min(len(odd), len(even)) >= 2 else None)
 
 
 def decide(findings: Sequence[Finding]) -> tuple[str, tuple[str, ...]]:
@@ -187,13 +229,24 @@ def effect_text(ratio: float | None, low: float | None, high: float | None, bett
 def verdict(cid: str, claim: str, findings: Sequence[Finding], *, better: str, worse: str, subject: str, method: str, notes: Sequence[str] = ()) -> Verdict:
     """Assemble the verdict of a ratio-valued claim from its findings."""
     decided, conditions = decide(findings)
+    share, halves = stability(findings, decided)
     if len(findings) == 1:  # one condition: its own confidence interval
         f = findings[0]
         text = effect_text(f.ratio, f.ci_low, f.ci_high, better, worse, subject, 1)
-        return Verdict(cid, claim, decided, text, f.ratio, f.ci_low, f.ci_high, conditions, tuple(findings), method, notes=tuple(notes))
+        return Verdict(cid, claim, decided, text, f.ratio, f.ci_low, f.ci_high, conditions, tuple(findings), method, notes=tuple(notes),
+                       stability=share, halves_agree=halves)
     ratio, low, high = pooled([f.ratio for f in findings if f.ratio])
     text = effect_text(ratio, low, high, better, worse, subject, len(findings))
-    return Verdict(cid, claim, decided, text, ratio, None, None, conditions, tuple(findings), method, notes=tuple(notes), range_low=low, range_high=high)
+    return Verdict(cid, claim, decided, text, ratio, None, None, conditions, tuple(findings), method, notes=tuple(notes), range_low=low, range_high=high,
+                   stability=share, halves_agree=halves)
+
+
+def stability_text(v: Verdict) -> str:
+    """``"stable in 97% of resamples of the rounds; odd and even rounds agree"``, or "" outside rounds."""
+    if v.stability is None:
+        return ""
+    halves = {True: "; odd and even rounds agree", False: "; odd and even rounds disagree", None: ""}[v.halves_agree]
+    return f"stable in {100 * v.stability:.0f}% of resamples of the rounds{halves}"
 
 
 def missing(cid: str, claim: str, command: str, what: str) -> Verdict:

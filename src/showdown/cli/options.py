@@ -95,6 +95,22 @@ def seconds(kind: str, value: str | None) -> float | None:
     return result
 
 
+def duration(kind: str, value: str | None) -> float | None:
+    """Parse a duration: ``90``, ``90s``, ``10m`` or ``1.5h`` (None stays None); returns seconds."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    scale = {"s": 1.0, "m": 60.0, "h": 3600.0}.get(text[-1:], None)
+    number = text[:-1] if scale else text
+    try:
+        result = float(number) * (scale or 1.0)
+    except ValueError:
+        raise ConfigError(f"{kind} must be a duration like 90s, 10m or 1h, got {value!r}") from None
+    if not result > 0:
+        raise ConfigError(f"{kind} must be positive, got {value}")
+    return result
+
+
 def frameworks(args: argparse.Namespace) -> tuple[str, ...]:
     """The ``--frameworks`` option, validated and checked to be installed (nothing is imported)."""
     from showdown.frameworks.base import FRAMEWORKS, require

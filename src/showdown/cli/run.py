@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--preset", help="size preset: tiny, default, large (default: default)")
     p.add_argument("--device", help="cpu or cuda (default: cpu)")
     p.add_argument("--threads", help="intra- and inter-op threads for both frameworks (default: all cores)")
-    p.add_argument("--budget", help="measurement seconds per cell (default: suite's)")
+    p.add_argument("--budget", help="wall-clock budget of the run, a hard stop for its rounds: 90s, 10m, 1h (needs --rounds)")
+    p.add_argument("--cell-budget", help="measurement seconds per cell outside rounds (default: suite's)")
     p.add_argument("--rounds", help="measure train and infer in up to N paired rounds of fresh processes (N >= 4; default: none)")
     p.add_argument("--window", help="with --rounds: measuring seconds per process (default: 1)")
     p.add_argument("--timeout", help="seconds a cell may take before it is killed (default: 600)")
@@ -46,7 +47,7 @@ def plan_from(args: argparse.Namespace):
         require(name)
     threads = options.threads_option(args.threads) or default_threads()
     sizes = tuple(options.positive_ints("batch size", args.batch_sizes, ()))
-    budget = options.seconds("time budget", args.budget)
+    budget = options.seconds("cell budget", args.cell_budget)
     timeout = options.seconds("timeout", args.timeout)
     memory = positive_int("memory cap (MiB)", args.memory_mb) if args.memory_mb is not None else default_memory_mb()
     return P.suite(
@@ -67,6 +68,7 @@ def plan_from(args: argparse.Namespace):
         tensorboard=tensorboard_dir(args.tensorboard, frameworks),
         rounds=positive_int("rounds", args.rounds) if args.rounds is not None else None,
         window_s=options.seconds("measuring window", args.window),
+        time_budget_s=options.duration("time budget", args.budget),
     )
 
 
@@ -114,12 +116,32 @@ def default_memory_mb() -> int | None:
         return None
 
 
+def rounds_preview(args: argparse.Namespace, plan) -> str:
+    """The plan's rounds in words, estimated from the database's history when it exists (read only).
+
+    Raises:
+        ConfigError: When the time budget cannot fit one round, naming the smallest that does.
+    """
+    from pathlib import Path
+
+    from showdown.runner import estimate
+    from showdown.store import Store, default_db_path
+
+    path = Path(args.db).expanduser() if args.db else default_db_path()
+    past = {}
+    if path.exists():
+        with Store.open(path, create=False) as store:
+            past = estimate.history(store)
+    return estimate.preview(past, plan)[0]
+
+
 def run(args: argparse.Namespace) -> int:
     """Run or resume, with a progress bar; print the results and where they are stored."""
     from showdown.runner import execute as X
     from showdown.runner.plan import Plan
 
     plan = None if args.resume else plan_from(args)  # bad options fail before any file is touched
+    preview = rounds_preview(args, plan) if plan is not None and plan.rounds else None
     if plan is not None and plan.tensorboard:
         make_tensorboard_dir(plan.tensorboard)
     store = options.open_store(args)
@@ -133,12 +155,8 @@ def run(args: argparse.Namespace) -> int:
         run_id = X.start(store, plan, sys.argv[1:], args.notes)
     pending = len(store.pending_cells(run_id))
     print(f"run {run_id}: {pending} cells to measure, results in {store.path}", file=sys.stderr)
-    if plan.rounds:
-        from showdown.runner.schedule import comparisons
-
-        sides = plan.sides()
-        print(f"and {len(comparisons(sides))} comparisons of {len(sides)} sides in up to {plan.rounds} rounds "
-              f"(at most {len(sides) * plan.rounds} processes; a comparison stops once decided)", file=sys.stderr)
+    if preview:
+        print(f"rounds: {preview}", file=sys.stderr)
     from showdown.report import terminal
 
     try:

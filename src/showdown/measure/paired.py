@@ -143,11 +143,11 @@ def look(ratio: float, low: float, high: float, margin: float = MARGIN) -> str:
     return "undecided"
 
 
-def look_at(d: np.ndarray, confidence: float = 0.95, margin: float = MARGIN, seed: int = 0) -> tuple[str, float, float, float]:
+def look_at(d: np.ndarray, confidence: float = 0.95, margin: float = MARGIN, seed: int = 0, n_boot: int = 2000) -> tuple[str, float, float, float]:
     """One look at the log differences so far: ``(state, ratio, low, high)`` with the wider interval."""
     if d.size < 2:
         return "undecided", (math.exp(float(d.mean())) if d.size else math.nan), math.nan, math.nan
-    low, high = _wider(t_interval(d, confidence), bootstrap_interval(d, confidence, seed=seed))
+    low, high = _wider(t_interval(d, confidence), bootstrap_interval(d, confidence, n_boot=n_boot, seed=seed))
     ratio = math.exp(float(d.mean()))
     return look(ratio, math.exp(low), math.exp(high), margin), ratio, math.exp(low), math.exp(high)
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.markup import escape
 from rich.table import Table
 
-from showdown.analysis.verdict import Verdict
+from showdown.analysis.verdict import Verdict, stability_text
 from showdown.report.terminal import console_for_tables
 
 STYLE = {"supported": "green", "refuted": "red", "inconclusive": "yellow", "no data": "dim"}
@@ -21,7 +21,7 @@ def show(run_id: str, verdicts: Sequence[Verdict]) -> None:
         table.add_column(col, overflow="fold")
     for v in verdicts:
         style = STYLE.get(v.verdict, "")
-        conditions = "\n".join(escape(c) for c in v.conditions) or ("" if v.missing is None else f"run: {escape(v.missing)}")
+        conditions = "\n".join(escape(c) for c in (*v.conditions, stability_text(v)) if c) or ("" if v.missing is None else f"run: {escape(v.missing)}")
         table.add_row(f"{v.id} {escape(v.claim)}", f"[{style}]{v.verdict}[/]", escape(v.effect), conditions)
     console.print(table)
     for v in verdicts:

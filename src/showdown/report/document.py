@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from showdown.analysis.advisor import Advice
-from showdown.analysis.verdict import Verdict
+from showdown.analysis.verdict import Verdict, stability_text
 from showdown.report import figures as FIG
 from showdown.report.terminal import busy_warnings
 from showdown.report.ticks import duration
@@ -75,7 +75,7 @@ def claims_section(verdicts: list[Verdict]) -> Raw:
                        *(tag("p", n, class_="muted") for n in v.notes)])
         extra = tag("p", f"to measure it: {v.missing}", class_="muted") if v.missing else ""
         rows.append((tag("strong", v.id), v.claim, badge(v.verdict), v.effect,
-                     join([join(tag("div", c) for c in v.conditions), extra, tag("details", join([tag("summary", "evidence"), detail])) if v.findings else ""])))
+                     join([join(tag("div", c) for c in (*v.conditions, stability_text(v)) if c), extra, tag("details", join([tag("summary", "evidence"), detail])) if v.findings else ""])))
     return section("claims", "claims scorecard", tag("p", "Each claim is tested on this run's measurements. supported: holds in every decisive condition; refuted: holds in none; "
                                                        "mixed results follow the majority and say where the claim holds. Ratios > 1 point the claim's way.", class_="muted"),
                    table(("id", "claim", "verdict", "effect", "conditions and evidence"), rows))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from showdown.analysis.advisor import Advice
-from showdown.analysis.verdict import Verdict
+from showdown.analysis.verdict import Verdict, stability_text
 
 
 def cell(text: Any) -> str:
@@ -27,7 +27,7 @@ def render(data: dict[str, Any], verdicts: list[Verdict], advice: Advice, files:
     lines += [f"- differs between frameworks: {cell(f)}" for f in data["manifest_flags"]]
     lines += ["## Claims", "", "| id | claim | verdict | effect | conditions |", "|---|---|---|---|---|"]
     for v in verdicts:
-        cond = "; ".join(v.conditions) or (f"run: {v.missing}" if v.missing else "")
+        cond = "; ".join(c for c in (*v.conditions, stability_text(v)) if c) or (f"run: {v.missing}" if v.missing else "")
         lines.append(f"| {v.id} | {cell(v.claim)} | **{v.verdict}** | {cell(v.effect)} | {cell(cond)} |")
     lines += ["", f"## Advice ({cell(advice.profile)})", "", cell(advice.description), ""]
     if advice.missing:

@@ -111,7 +111,10 @@ def start(store: Store, plan: Plan, argv: list[str], notes: str | None = None) -
 
 
 def execute(store: Store, run_id: str, plan: Plan, on_progress: Callable[[Progress], None] | None = None) -> str:
-    """Run every pending cell of ``run_id`` (with rounds: the rounds first); return the run's final status.
+    """Run every pending cell of ``run_id``, then its rounds (see :mod:`showdown.runner.rounds`); return the run's final status.
+
+    With a time budget, the rounds stop starting processes once the next condition's would end
+    past it (counted from this call: a resumed run gets its budget again).
 
     Raises:
         KeyboardInterrupt: After marking the run ``interrupted`` (the cell in flight stays pending).
@@ -127,11 +130,16 @@ def execute(store: Store, run_id: str, plan: Plan, on_progress: Callable[[Progre
         if on_progress:
             on_progress(Progress(done[0], done[0] + left, cell.key, status, message))
 
+    import time
+
+    # the cells outside rounds run first: the rounds then use what is left of the time budget
+    deadline = time.monotonic() + plan.time_budget_s if plan.time_budget_s else None
+    future = len(plan.sides()) * plan.rounds
     try:
-        rounds.run(store, run_id, plan, lambda cell, status, message, left: step(cell, status, message, left + len(plain)))
         for i, cell in enumerate(plain):
             status, message = run_one(store, cell, plan)
-            step(cell, status, message, len(plain) - i - 1)
+            step(cell, status, message, len(plain) - i - 1 + future)
+        rounds.run(store, run_id, plan, step, deadline)
     except KeyboardInterrupt:
         store.finish_run(run_id, "interrupted")
         raise

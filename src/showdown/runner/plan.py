@@ -65,12 +65,14 @@ class Plan:
     memory_mb: int | None = None
     # TensorBoard root: each train and accuracy cell logs under its own subdirectory (see logdir)
     tensorboard: str | None = None
-    # Rounds (0: none): train and infer run as paired rounds of fresh processes, at most this many
+    # Rounds (0: none): train, infer and coldstart run as paired rounds of fresh processes, at most this many
     # (see :mod:`showdown.runner.schedule` and :mod:`showdown.runner.rounds`), each process warming
     # up and measuring for ``window_s`` seconds; ``schedule_seed`` orders the rounds (drawn at start).
     rounds: int = 0
     window_s: float = 1.0
     schedule_seed: int | None = None
+    # wall-clock seconds for the run, a hard stop for its rounds (None: no limit)
+    time_budget_s: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -95,6 +97,10 @@ class Plan:
             self._check_rounds()
         if not self.window_s > 0:
             raise ConfigError(f"measuring window must be positive, got {self.window_s}")
+        if self.time_budget_s is not None and not self.rounds:
+            raise ConfigError(f"a time budget ({self.time_budget_s:g} s) bounds the rounds: add --rounds N (N >= 4)")
+        if self.time_budget_s is not None and not self.time_budget_s > 0:
+            raise ConfigError(f"time budget must be positive, got {self.time_budget_s}")
         if self.tensorboard is not None and not (isinstance(self.tensorboard, str) and self.tensorboard.strip()):
             raise ConfigError(f"TensorBoard directory must be a path, got {self.tensorboard!r}")
 

@@ -6,16 +6,18 @@ rule (:func:`showdown.measure.paired.decision`) has not decided, its order comes
 (the order actually run is the cells' ids; the seed is in the stored plan). Each side warms up
 until steady in its first round; the count is frozen for its later rounds. Killing the run loses at
 most the cell in flight: resuming finishes the round that was interrupted, with the same order, and
-goes on from there.
+goes on from there. A round's cells are added block by block (a block: one condition's sides),
+just before they run, so a run that a time budget ends leaves no cell pending.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from showdown.runner.plan import TENSORBOARD_SCENARIOS, Plan, logdir
-from showdown.runner.schedule import Comparison, comparisons, round_key, round_order, split_key
+from showdown.runner.schedule import ROUND_OVERRIDES, Comparison, comparisons, condition, round_key, round_order, split_key
 from showdown.store import CellRecord, Store
 
 #: A side that failed this many rounds without one success closes its comparisons.
@@ -70,36 +72,64 @@ def calibrated(cells: list[CellRecord]) -> dict[str, int]:
 
 def round_config(plan: Plan, side: str, config: dict[str, Any], round_no: int, order: int, warmup: int | None) -> dict[str, Any]:
     """A side's config for one round: its round, place in the round, window and frozen warm-up."""
-    cfg = {**config, "round": round_no, "order": order, "window_s": plan.window_s, "warmup_steps": warmup}
+    cfg = {**config, **ROUND_OVERRIDES.get(config["scenario"], {}), "round": round_no, "order": order, "window_s": plan.window_s, "warmup_steps": warmup}
     if plan.tensorboard and config["scenario"] in TENSORBOARD_SCENARIOS:
         cfg["tensorboard"] = logdir(plan.tensorboard, round_key(side, round_no))
     return cfg
 
 
-def run(store: Store, run_id: str, plan: Plan, step: Step) -> None:
-    """Run (or resume) the rounds of ``run_id``; ``step(cell, status, message, cells_left)`` after each cell."""
-    from showdown.runner.execute import run_one
+def run(store: Store, run_id: str, plan: Plan, step: Step, deadline: float | None = None, clock: Callable[[], float] = time.monotonic) -> str:
+    """Run (or resume) the rounds of ``run_id``; ``step(cell, status, message, cells_left)`` after each cell.
 
+    With a ``deadline`` (on ``clock``), a condition's block of processes starts only when its
+    estimate (:mod:`showdown.runner.estimate`) ends before it: the budget is a hard stop, and
+    what is undecided then stays undecided.
+
+    Returns:
+        Why the rounds ended: ``decided`` (nothing left open), ``rounds`` (the last round ran) or
+        ``budget``.
+    """
     from showdown.measure.paired import MIN_ROUNDS
+    from showdown.runner import estimate
+    from showdown.runner.execute import run_one
 
     sides = plan.sides()
     comps = comparisons(sides)
     # a side with nothing to compare against (one framework selected) is measured MIN_ROUNDS times
     lonely = [k for k in sides if not any(k in (c.a, c.b) for c in comps)]
     seed = store.get_run(run_id).plan.get("schedule_seed") or 0  # drawn when the run started
+    past = estimate.history(store) if deadline is not None else {}
     for round_no in range(1, plan.rounds + 1):
         cells = store.cells(run_id)
-        mine = [c for c in cells if split_key(c.key)[1] == round_no]
-        if not mine:
-            open_ = open_comparisons(comps, cells, observations(store, run_id))
-            wanted = [k for c in open_ for k in (c.a, c.b)] + (lonely if round_no <= MIN_ROUNDS else [])
-            if not wanted:
-                return
-            warm = calibrated(cells)
-            order = round_order(sides, wanted, round_no, seed)
-            store.add_cells(run_id, [(round_key(k, round_no), round_config(plan, k, sides[k], round_no, i, warm.get(k))) for i, k in enumerate(order)])
-            mine = [c for c in store.cells(run_id) if split_key(c.key)[1] == round_no]
-        pending = [c for c in mine if c.status in ("pending", "running")]
-        for i, cell in enumerate(pending):
-            status, message = run_one(store, cell, plan)
-            step(cell, status, message, len(pending) - i - 1 + len(mine) * (plan.rounds - round_no))
+        # the round is planned from the rounds before it only, so a resumed round gets the same plan
+        earlier = [c for c in cells if (split_key(c.key)[1] or round_no) < round_no]
+        obs = {side: {r: v for r, v in by_round.items() if r < round_no} for side, by_round in observations(store, run_id).items()}
+        wanted = [k for c in open_comparisons(comps, earlier, obs) for k in (c.a, c.b)] + (lonely if round_no <= MIN_ROUNDS else [])
+        if not wanted:
+            return "decided"
+        warm = calibrated(earlier)
+        order = round_order(sides, wanted, round_no, seed)
+        made = {split_key(c.key)[0]: c for c in cells if split_key(c.key)[1] == round_no}
+        for block in _blocks(order, sides):
+            if not all(k in made for k in block):
+                if deadline is not None and clock() + sum(estimate.process_s(past, k, sides[k], plan.window_s) for k in block) > deadline:
+                    return "budget"
+                store.add_cells(run_id, [(round_key(k, round_no), round_config(plan, k, sides[k], round_no, order.index(k), warm.get(k))) for k in block])
+                made = {split_key(c.key)[0]: c for c in store.cells(run_id) if split_key(c.key)[1] == round_no}
+            for k in block:
+                cell = made[k]
+                if cell.status in ("pending", "running"):
+                    status, message = run_one(store, cell, plan)
+                    step(cell, status, message, len(order) - order.index(k) - 1 + len(order) * (plan.rounds - round_no))
+    return "rounds"
+
+
+def _blocks(order: list[str], sides: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
+    """The order cut into its conditions' blocks (consecutive sides of one condition)."""
+    out: list[list[str]] = []
+    for key in order:
+        if out and condition(sides[out[-1][0]]) == condition(sides[key]):
+            out[-1].append(key)
+        else:
+            out.append([key])
+    return out

@@ -22,7 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 #: Scenarios measured in rounds when a plan asks for rounds.
-ROUNDED = ("train", "infer")
+ROUNDED = ("train", "infer", "coldstart")
+#: What a round's process of a scenario does differently from a cell outside rounds: a cold
+#: start's process starts one fresh interpreter (the round repeats it).
+ROUND_OVERRIDES: dict[str, dict[str, Any]] = {"coldstart": {"repeats": 1}}
 
 _ROUND = re.compile(r"/r(\d+)$")
 

@@ -1,0 +1,87 @@
+"""How long a cell's process will take, for the time budget: from this database's history, else defaults.
+
+A cell's time outside its measuring window (start-up, import, build, warm-up, canary) is what varies
+between sides; the window is fixed. Earlier ok cells with the same key (a round's cell: the same
+side) in any run of the database give the median of that time; without history, the defaults
+below are used.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping
+from typing import Any
+
+from showdown.runner.schedule import split_key
+from showdown.store import Store
+
+#: Seconds outside the window per process, by framework, when nothing is known: a round's process
+#: on a 2-core Intel Xeon VM took ~2-3 s (torch) and ~4-6 s (TensorFlow) with a 1 s window, import included.
+PROCESS_S = {"torch": 2.5, "tensorflow": 5.0}
+UNKNOWN_PROCESS_S = 5.0
+#: Seconds per cell outside rounds when nothing is known (the slowest scenarios of a quick run).
+CELL_S = 15.0
+
+
+def history(store: Store) -> dict[str, list[float]]:
+    """Side or cell key → seconds outside the measuring window of each earlier ok cell of that key."""
+    out: dict[str, list[float]] = {}
+    for run in store.list_runs():
+        for cell in store.cells(run.id):
+            seconds = (cell.result or {}).get("duration_s") if cell.status == "ok" else None
+            if isinstance(seconds, (int, float)):
+                key, _ = split_key(cell.key)
+                out.setdefault(key, []).append(max(0.0, float(seconds) - float(cell.config.get("window_s") or 0.0)))
+    return out
+
+
+def process_s(past: Mapping[str, list[float]], key: str, config: Mapping[str, Any], window_s: float = 0.0) -> float:
+    """Expected seconds of one process of ``key`` (a side or a cell outside rounds) with this window."""
+    seen = past.get(key)
+    if seen:
+        return statistics.median(seen) + window_s
+    if window_s:
+        return PROCESS_S.get(str(config.get("framework")), UNKNOWN_PROCESS_S) + window_s
+    return CELL_S
+
+
+def plan_s(past: Mapping[str, list[float]], cells: list[tuple[str, dict[str, Any]]], sides: Mapping[str, dict[str, Any]], window_s: float) -> tuple[float, float]:
+    """``(seconds of the cells outside rounds, seconds of one full round)`` by :func:`process_s`."""
+    return (sum(process_s(past, k, c) for k, c in cells), sum(process_s(past, k, c, window_s) for k, c in sides.items()))
+
+
+def source(past: Mapping[str, list[float]], keys: list[str]) -> str:
+    """Where the estimate of ``keys`` comes from, in words."""
+    known = sum(k in past for k in keys)
+    return "defaults" if not known else f"this database's earlier processes for {known} of {len(keys)}"
+
+
+def preview(past: Mapping[str, list[float]], plan: Any) -> tuple[str, float]:
+    """What the plan's rounds are expected to take, in words, and the smallest budget that fits one round.
+
+    Raises:
+        ConfigError: When the plan's time budget cannot fit its cells outside rounds and one round,
+            naming the smallest budget that does.
+    """
+    from showdown.errors import ConfigError
+    from showdown.runner.schedule import comparisons
+
+    sides = plan.sides()
+    plain, per_round = plan_s(past, plan.cells(), sides, plan.window_s)
+    smallest = plain + per_round
+    where = source(past, [*sides, *(k for k, _ in plan.cells())])
+    text = (f"{len(comparisons(sides))} comparisons of {len(sides)} sides in up to {plan.rounds} rounds; "
+            f"a full round ≈ {per_round:.0f} s, the cells outside rounds ≈ {plain:.0f} s (estimated from {where})")
+    if plan.time_budget_s:
+        if plan.time_budget_s < smallest:
+            raise ConfigError(f"time budget {plan.time_budget_s:g} s cannot fit the cells outside rounds and one round: "
+                              f"the smallest that does is about {_ceil_minutes(smallest)} (estimated from {where})")
+        fits = min(plan.rounds, int((plan.time_budget_s - plain) // per_round)) if per_round else plan.rounds
+        text += f"; about {fits} full rounds fit in the {plan.time_budget_s:g} s budget (decided comparisons drop out, so later rounds are shorter)"
+    return text, smallest
+
+
+def _ceil_minutes(seconds: float) -> str:
+    import math
+
+    return f"{math.ceil(seconds / 60.0)}m"
