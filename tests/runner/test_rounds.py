@@ -151,8 +151,7 @@ def test_history_replaces_the_defaults(tmp_path, monkeypatch):
     from showdown.runner import estimate
 
     store, plan, run_id = _start(tmp_path, rounds=4)
-    cell = store.cells(run_id)  # no cells outside rounds in this plan
-    assert cell == []
+    assert store.cells(run_id) == []  # a plan of train only: every cell is made round by round
     store.add_cells(run_id, [("train/torch/mlp/default/eager/bs32/r1", {**plan.sides()["train/torch/mlp/default/eager/bs32"], "round": 1, "window_s": 1.0})])
     (c,) = store.cells(run_id)
     store.start_cell(c.id)

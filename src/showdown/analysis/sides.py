@@ -71,7 +71,7 @@ def process_medians(store: Store, sides: Sides, cell: CellRecord, metric: str, s
 
 
 def canary_by_round(sides: Sides, *cells: CellRecord) -> dict[int, float]:
-    """Round → mean canary seconds of the given sides' processes in that round (before and after each window)."""
+    """Round → geometric mean of the canary seconds of the given sides' processes in that round (before and after each window)."""
     readings: dict[int, list[float]] = {}
     for cell in cells:
         for member in sides.rounds_of(cell):

@@ -192,14 +192,14 @@ def pooled(ratios: Sequence[float]) -> tuple[float | None, float | None, float |
 
 def paired_mean_difference(a: Sequence[float], b: Sequence[float], confidence: float = 0.95, n_boot: int = 4000, seed: int = 0) -> tuple[float, float, float]:
     """Mean of ``a - b`` over paired items, with a percentile-bootstrap interval over the pairs."""
+    from showdown.measure.paired import bootstrap_interval
+
     d = np.asarray(a, float) - np.asarray(b, float)
     if d.size == 0:
         return math.nan, math.nan, math.nan
-    rng = np.random.default_rng(seed)
-    means = d[rng.integers(0, d.size, (n_boot, d.size))].mean(axis=1)
-    tail = (1.0 - confidence) / 2.0 * 100.0
-    low, high = np.percentile(means, [tail, 100.0 - tail])
-    return float(d.mean()), float(low), float(high)
+    mean = float(d.mean())
+    low, high = bootstrap_interval(d, confidence, n_boot, seed) if d.size > 1 else (mean, mean)
+    return mean, low, high
 
 
 def sign_test(wins: int, losses: int) -> float:

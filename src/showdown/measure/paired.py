@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -82,7 +82,7 @@ class Paired:
     stability: float
     halves_agree: bool | None
     spread: dict[str, Any] | None = None
-    drift: dict[str, Any] | None = field(default=None)
+    drift: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The comparison's fields, plus a ``paired`` dict with the rest (NaN as None)."""

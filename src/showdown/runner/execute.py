@@ -8,6 +8,7 @@ on. Killing the parent loses at most the cell in flight: it stays ``running`` in
 from __future__ import annotations
 
 import importlib.metadata
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -129,8 +130,6 @@ def execute(store: Store, run_id: str, plan: Plan, on_progress: Callable[[Progre
         done[0] += 1
         if on_progress:
             on_progress(Progress(done[0], done[0] + left, cell.key, status, message))
-
-    import time
 
     # the cells outside rounds run first: the rounds then use what is left of the time budget
     deadline = time.monotonic() + plan.time_budget_s if plan.time_budget_s else None
