@@ -31,7 +31,9 @@ def _run(tmp_path, canary_drift=0.0):
             step = STEP[(cell.config["framework"], cell.config["mode"])] * machine * np.exp(rng.normal(0, 0.01))
             store.add_samples(cell.id, "step_time", list(step * np.exp(rng.normal(0, 0.02, 15))), unit="s")
             X.summarize_cell(store, cell.id)
-            store.finish_cell(cell.id, status="ok", result={"canary_s": [0.003 * (1 + canary_drift * r)] * 2, "first_call_s": step, "peak_rss_above_baseline": 1})
+            store.finish_cell(cell.id, status="ok", result={"canary_s": [0.003 * (1 + canary_drift * r)] * 2, "first_call_s": step,
+                                                                     # a shared process reads memory in its first part only: here in odd rounds
+                                                                     "peak_rss_above_baseline": 2**20 * r if r % 2 else None})
     store.finish_run(run_id, "complete")
     return store, run_id
 
@@ -42,6 +44,7 @@ def test_round_cells_merge_into_one_side_each(tmp_path):
     assert sorted(c.key for c in view.cells) == sorted(P.suite("quick", workloads=("cnn",), scenarios=("train",), rounds=6).sides())
     torch = next(c for c in view.cells if c.config["framework"] == "torch")
     assert "round" not in torch.config and torch.result["rounds"] == 6
+    assert torch.result["peak_rss_above_baseline"] == 3 * 2**20 and torch.result["memory_rounds"] == 3  # the median of rounds 1, 3, 5
     assert len(view.rounds(torch, "step_time")) == 6 and len(view.samples(torch, "step_time")) == 6 * 15
     stats = view.stats(torch, "step_time")
     assert stats["n"] == 6 and stats["ci_low"] < stats["median"] < stats["ci_high"]

@@ -39,6 +39,11 @@ def _fake_run_one(rng, stop_at=None):
     return run_one, seen
 
 
+def _per_cell(run_one):
+    """A fake ``run_process`` that runs a process's parts one by one through ``run_one``."""
+    return lambda store, cells, plan: [run_one(store, c, plan) for c in cells]
+
+
 def _start(tmp_path, rounds=12):
     store = Store.open(tmp_path / "r.sqlite")
     plan = P.suite("quick", frameworks=("torch", "tensorflow"), workloads=("mlp",), scenarios=("train",), modes=("eager", "function"),
@@ -57,7 +62,7 @@ def _rounds(store, run_id):
 def test_rounds_stop_decided_comparisons_and_freeze_warm_up(tmp_path, monkeypatch):
     store, plan, run_id = _start(tmp_path)
     fake, _ = _fake_run_one(np.random.default_rng(0))
-    monkeypatch.setattr(X, "run_one", fake)
+    monkeypatch.setattr(X, "run_process", _per_cell(fake))
     assert X.execute(store, run_id, plan) == "complete"
     by_round = _rounds(store, run_id)
     assert plan.schedule_seed is None and isinstance(store.get_run(run_id).plan["schedule_seed"], int)
@@ -75,13 +80,13 @@ def test_rounds_stop_decided_comparisons_and_freeze_warm_up(tmp_path, monkeypatc
 def test_a_killed_run_resumes_the_same_round_in_the_same_order(tmp_path, monkeypatch):
     store, plan, run_id = _start(tmp_path, rounds=6)
     fake, _ = _fake_run_one(np.random.default_rng(1), stop_at=7)  # round 3, second process
-    monkeypatch.setattr(X, "run_one", fake)
+    monkeypatch.setattr(X, "run_process", _per_cell(fake))
     with pytest.raises(KeyboardInterrupt):
         X.execute(store, run_id, plan)
     assert store.get_run(run_id).status == "interrupted"
     before = [(c.key, c.config["order"]) for c in store.cells(run_id)]
     fake, seen = _fake_run_one(np.random.default_rng(2))
-    monkeypatch.setattr(X, "run_one", fake)
+    monkeypatch.setattr(X, "run_process", _per_cell(fake))
     X.execute(store, run_id, plan)
     after = [(c.key, c.config["order"]) for c in store.cells(run_id)]
     assert after[: len(before)] == before  # the interrupted round kept its order
@@ -100,7 +105,7 @@ def test_a_side_that_keeps_failing_closes_its_comparisons(tmp_path, monkeypatch)
             return "failed", "boom"
         return ok(store, cell, plan)
 
-    monkeypatch.setattr(X, "run_one", run_one)
+    monkeypatch.setattr(X, "run_process", _per_cell(run_one))
     assert X.execute(store, run_id, plan) == "partial"
     eager = [c for c in store.cells(run_id) if "/tensorflow/mlp/default/eager/" in c.key]
     assert len(eager) == R.GIVE_UP_AFTER
@@ -109,7 +114,7 @@ def test_a_side_that_keeps_failing_closes_its_comparisons(tmp_path, monkeypatch)
 @pytest.mark.skipif("torch" not in __import__("showdown.frameworks.base", fromlist=["x"]).installed(), reason="needs torch")
 def test_a_real_run_in_rounds(tmp_path):
     db = tmp_path / "real.sqlite"
-    args = ["run", "--frameworks", "torch", "--workloads", "mlp", "--scenarios", "train", "coldstart", "--preset", "tiny", "--threads", "1",
+    args = ["run", "--frameworks", "torch", "--workloads", "mlp", "--scenarios", "train", "infer", "coldstart", "--preset", "tiny", "--threads", "1",
             "--rounds", "4", "--window", "0.2", "--json", "--db", str(db)]
     result = subprocess.run([sys.executable, "-m", "showdown", *args], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
@@ -124,6 +129,20 @@ def test_a_real_run_in_rounds(tmp_path):
     assert first["warmup_count"] >= 3 and all(c["result"]["warmup_count"] == first["warmup_count"] for c in cells[1:])
     assert all(len(c["result"]["canary_s"]) == 2 and min(c["result"]["canary_s"]) > 0 for c in cells)
     assert all(c["result"]["stop_reason"] == "budget" for c in cells)
+    # training and inference at batch 1 and 32 share one process a round, their order rotated by one each round
+    steady = [c for c in everything if c["key"].startswith(("train/", "infer/"))]
+    by_process = {}
+    for c in steady:
+        by_process.setdefault(c["config"]["process"], []).append(c)
+    assert sorted(by_process) == [f"steady/torch/mlp/tiny/r{r}" for r in (1, 2, 3, 4)]
+    firsts = []
+    for r in (1, 2, 3, 4):
+        parts = sorted(by_process[f"steady/torch/mlp/tiny/r{r}"], key=lambda c: c["config"]["part"])
+        assert len(parts) == 3 and all(c["status"] == "ok" and c["result"]["process_parts"] == 3 for c in parts)
+        assert all(c["summaries"][c["key"].startswith("train/") and "step_time" or "latency"]["n"] >= 5 for c in parts)  # samples routed to each part
+        assert parts[0]["result"]["peak_rss_above_baseline"] is not None and all(c["result"]["peak_rss_above_baseline"] is None for c in parts[1:])
+        firsts.append(parts[0]["key"].rsplit("/", 1)[0])
+    assert firsts == ["train/torch/mlp/tiny/eager/bs32", "infer/torch/mlp/tiny/eager/bs1", "infer/torch/mlp/tiny/eager/bs32", "train/torch/mlp/tiny/eager/bs32"]
 
 
 def test_the_time_budget_is_a_hard_stop_between_blocks(tmp_path, monkeypatch):
@@ -137,14 +156,14 @@ def test_the_time_budget_is_a_hard_stop_between_blocks(tmp_path, monkeypatch):
         now[0] += 6.0  # every process takes 6 s; the defaults expect 2.5 s (torch) and 5 s (TensorFlow) plus the 1 s window
         return fake(store, cell, plan)
 
-    monkeypatch.setattr(X, "run_one", timed)
+    monkeypatch.setattr(X, "run_process", _per_cell(timed))
     steps = []
     assert R.run(store, run_id, plan, lambda *a: steps.append(a), deadline=100.0, clock=lambda: now[0]) == "budget"
     assert len(steps) == len(seen) == len(store.cells(run_id))  # nothing left pending
     assert all(c.status == "ok" for c in store.cells(run_id))
-    # a block (3 sides: 3.5 + 6 + 6 s expected) starts only when its estimate ends by the deadline
+    # a block (torch's process, 3.5 s expected; TensorFlow's process of 2 parts, 5 + 1 + 2 x 1 s) starts only when its estimate ends by the deadline
     block_starts = starts[::3]
-    assert max(block_starts) <= 100.0 - 15.5 and now[0] > 100.0 - 15.5
+    assert max(block_starts) <= 100.0 - 11.5 and now[0] > 100.0 - 11.5
 
 
 def test_history_replaces_the_defaults(tmp_path, monkeypatch):
@@ -152,13 +171,18 @@ def test_history_replaces_the_defaults(tmp_path, monkeypatch):
 
     store, plan, run_id = _start(tmp_path, rounds=4)
     assert store.cells(run_id) == []  # a plan of train only: every cell is made round by round
-    store.add_cells(run_id, [("train/torch/mlp/default/eager/bs32/r1", {**plan.sides()["train/torch/mlp/default/eager/bs32"], "round": 1, "window_s": 1.0})])
-    (c,) = store.cells(run_id)
-    store.start_cell(c.id)
-    store.finish_cell(c.id, status="ok", result={"duration_s": 4.0})
+    side = "train/torch/mlp/default/eager/bs32"
+    shared = {"process": "steady/tensorflow/mlp/default/r1", "window_s": 1.0, "round": 1}
+    store.add_cells(run_id, [(f"{side}/r1", {**plan.sides()[side], "round": 1, "window_s": 1.0, "process": "steady/torch/mlp/default/r1", "part": 0}),
+                             ("train/tensorflow/mlp/default/function/bs32/r1", {**shared, "part": 0}),
+                             ("train/tensorflow/mlp/default/eager/bs32/r1", {**shared, "part": 1})])
+    for c, result in zip(store.cells(run_id), ({"duration_s": 4.0}, {"duration_s": 3.0, "process_duration_s": 12.0, "process_parts": 2}, {"duration_s": 9.0})):
+        store.start_cell(c.id)
+        store.finish_cell(c.id, status="ok", result=result)
     past = estimate.history(store)
-    assert past == {"train/torch/mlp/default/eager/bs32": [3.0]}
-    assert estimate.process_s(past, "train/torch/mlp/default/eager/bs32", {}, 0.5) == 3.5
-    assert estimate.process_s(past, "train/tensorflow/mlp/default/eager/bs32", {"framework": "tensorflow"}, 0.5) == 5.5
+    assert past == {"steady/torch/mlp/default": [3.0], "steady/tensorflow/mlp/default": [5.0]}  # seconds outside the windows, per part
+    assert estimate.process_s(past, "steady/torch/mlp/default", {}, 0.5) == 3.5
+    assert estimate.process_s(past, "steady/tensorflow/mlp/default", {}, 0.5, parts=2) == 11.0
+    assert estimate.process_s({}, "steady/tensorflow/mlp/default", {"framework": "tensorflow"}, 0.5, parts=3) == 5.0 + 2 * 1.0 + 3 * 0.5
     text, smallest = estimate.preview(past, plan)
-    assert smallest == 3.0 + 1.0 + 2 * (5.0 + 1.0) and "estimated from this database's earlier processes for 1 of 3" in text
+    assert smallest == 3.0 + 1.0 + 2 * (5.0 + 1.0) and "estimated from this database's earlier processes for 2 of 2" in text

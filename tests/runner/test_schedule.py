@@ -26,34 +26,37 @@ def test_sides_and_comparisons_of_a_plan_in_rounds():
     assert P.suite("quick", threads=2).sides() == {}
 
 
-def test_round_order_alternates_and_is_random_but_reproducible():
+def test_round_order_alternates_rotates_and_is_random_but_reproducible():
     sides = _sides()
     wanted = list(sides)
     r1, r2, r3 = (round_order(sides, wanted, r, seed=42) for r in (1, 2, 3))
-    assert sorted(r1) == sorted(wanted) == sorted(r2)
+    flat = [sorted(k for parts in r for k in parts) for r in (r1, r2)]
+    assert flat[0] == sorted(wanted) == flat[1]
     assert r1 == round_order(sides, wanted, 1, seed=42)  # a resumed run recomputes the same order
-    assert r1 != round_order(sides, wanted, 1, seed=43)
+    assert len({tuple(map(tuple, round_order(sides, wanted, 1, seed=s))) for s in range(10)}) == 2  # two blocks: both orders drawn
+    # one process per framework and workload, holding its training and inference sides
+    assert len(r1) == 2 * 2 and all(len({k.split("/")[i] for k in parts for i in (1, 2)}) == 2 for parts in r1)
+    assert sorted(len(parts) for parts in r1) == [3, 3, 6, 6]
 
-    def blocks(order):
-        out = []
-        for k in order:
-            cond = "/".join(k.split("/")[i] for i in (0, 2, 3, 5))
-            if not out or out[-1][0] != cond:
-                out.append((cond, []))
-            out[-1][1].append(k)
-        return out
+    def by_block(order):
+        pairs = [order[i : i + 2] for i in range(0, len(order), 2)]
+        return {pair[0][0].split("/")[2]: [parts[0].split("/")[1] for parts in pair] for pair in pairs}
 
-    b1, b2 = dict(blocks(r1)), dict(blocks(r2))
-    assert len(blocks(r1)) == len(b1) == 6  # each condition's sides run back to back
-    assert all(b2[c] == b1[c][::-1] for c in b1)  # AB, then BA
-    orders = {tuple(c for c, _ in blocks(round_order(sides, wanted, r, seed=42))) for r in range(1, 9)}
-    assert len(orders) > 4  # the blocks' order is drawn afresh each round
+    b1, b2 = by_block(r1), by_block(r2)
+    assert len(b1) == 2 and all(b2[w] == b1[w][::-1] for w in b1)  # each workload's processes back to back: AB, then BA
+    rotations = {w: [next(p for p in order if p[0].split("/")[2] == w and "/tensorflow/" in p[0]) for order in (r1, r2, r3)] for w in b1}
+    for first, second, third in rotations.values():  # a process's parts rotate by one each round
+        assert second == first[1:] + first[:1] and third == second[1:] + second[:1]
+        assert "/function/" in first[0] and first[0].startswith("train/")  # the default mode first in round 1: it reads memory
+    orders = {tuple(parts[0].split("/")[2] for parts in round_order(sides, wanted, r, seed=42)[::2]) for r in range(1, 9)}
+    assert len(orders) == 2  # the blocks' order is drawn afresh each round
 
 
 def test_round_order_runs_only_wanted_sides():
     sides = _sides()
     comp = comparisons(sides)[0]
-    assert sorted(round_order(sides, [comp.a, comp.b], 3, seed=1)) == sorted([comp.a, comp.b])
+    order = round_order(sides, [comp.a, comp.b], 3, seed=1)
+    assert sorted(k for parts in order for k in parts) == sorted([comp.a, comp.b]) and all(len(parts) == 1 for parts in order)
 
 
 def test_round_keys():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -31,6 +32,9 @@ def test_litert_and_onnx_cells_are_verified_against_the_source(tmp_path):
     assert lite["latency"]["bs1"]["p50"] > 0 and lite["latency"]["bs32"]["n"] >= 10
     assert quant["argmax_agreement"] >= 0.9 and quant["max_rel_deviation"] > lite["max_rel_deviation"]
     assert lite["accuracy_before"] > 0.5  # trained on digits, not random weights
+    # the model is trained once per framework and workload: the second path exports the same weights
+    assert (lite["source"], quant["source"]) == ("trained", "loaded") and quant["accuracy_before"] == lite["accuracy_before"]
+    assert not os.path.exists(X.source_cache(run_id))  # removed when the run ends
 
 
 def test_export_failure_is_recorded_verbatim(tmp_path, monkeypatch):

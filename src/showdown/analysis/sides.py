@@ -3,7 +3,9 @@
 A run in rounds stores one cell per side and round (``train/torch/cnn/default/eager/bs32/r3``).
 Claims, the advisor and the reports ask about the side, so its round cells are merged into one
 record: the side's key and config (round fields dropped), the result of its first ok round plus
-how many rounds it has, and the id of its first round cell. :class:`Sides` keeps the members, so
+how many rounds it has, and the id of its first round cell. Its memory is the median over the
+rounds whose process read it (a shared process reads memory in its first part only: see
+:mod:`showdown.scenarios.parts`). :class:`Sides` keeps the members, so
 statistics can take each process as the unit and pair the two sides of a comparison by round.
 """
 
@@ -18,7 +20,7 @@ from showdown.runner.schedule import split_key
 from showdown.store import CellRecord, Store
 
 #: Config keys that belong to one round's process, not to the side.
-ROUND_FIELDS = ("round", "order", "window_s", "warmup_steps", "tensorboard", "repeats")
+ROUND_FIELDS = ("round", "order", "window_s", "warmup_steps", "tensorboard", "repeats", "process", "part")
 
 
 @dataclass
@@ -50,10 +52,19 @@ def merge(cells: Iterable[CellRecord]) -> Sides:
         group.sort(key=lambda c: c.config["round"])
         first = group[0]
         config = {k: v for k, v in first.config.items() if k not in ROUND_FIELDS}
-        merged = replace(first, key=side, config=config, result={**(first.result or {}), "rounds": len(group)})
+        merged = replace(first, key=side, config=config, result={**(first.result or {}), **_memory(group), "rounds": len(group)})
         out.append(merged)
         members[merged.id] = group
     return Sides(out, members)
+
+
+def _memory(group: list[CellRecord]) -> dict[str, Any]:
+    """The memory of a side over its rounds: the median of the readings, from the processes that took one."""
+    read = [c.result for c in group if isinstance((c.result or {}).get("peak_rss_above_baseline"), (int, float))]
+    if not read:
+        return {}
+    values = sorted(r["peak_rss_above_baseline"] for r in read)
+    return {"peak_rss_above_baseline": values[len(values) // 2], "memory_method": read[0].get("memory_method"), "memory_rounds": len(values)}
 
 
 def process_medians(store: Store, sides: Sides, cell: CellRecord, metric: str, summaries: dict[tuple[int, str], dict[str, Any]]) -> dict[int, float]:

@@ -1,9 +1,10 @@
-"""How long a cell's process will take, for the time budget: from this database's history, else defaults.
+"""How long a process will take, for the time budget: from this database's history, else defaults.
 
-A cell's time outside its measuring window (start-up, import, build, warm-up, canary) is what varies
-between sides; the window is fixed. Earlier ok cells with the same key (a round's cell: the same
-side) in any run of the database give the median of that time; without history, the defaults
-below are used.
+A process's time outside its measuring windows (start-up, import, build, warm-up, canary) is what
+varies between processes; the windows are fixed. Earlier ok processes with the same key (a round's
+process without its round: ``steady/torch/cnn/default``, or a cold start's side; a cell's key
+outside rounds) in any run of the database give the median of that time per part; without
+history, the defaults below are used.
 """
 
 from __future__ import annotations
@@ -12,42 +13,56 @@ import statistics
 from collections.abc import Mapping
 from typing import Any
 
-from showdown.runner.schedule import split_key
+from showdown.runner.schedule import process_of, split_key
 from showdown.store import Store
 
 #: Seconds outside the window per process, by framework, when nothing is known: a round's process
 #: on a 2-core Intel Xeon VM took ~2-3 s (torch) and ~4-6 s (TensorFlow) with a 1 s window, import included.
 PROCESS_S = {"torch": 2.5, "tensorflow": 5.0}
 UNKNOWN_PROCESS_S = 5.0
+#: Seconds outside the window of each further part of a shared process (first call, warm-up, canary).
+PART_S = 1.0
 #: Seconds per cell outside rounds when nothing is known (the slowest scenarios of a quick run).
 CELL_S = 15.0
 
 
 def history(store: Store) -> dict[str, list[float]]:
-    """Side or cell key → seconds outside the measuring window of each earlier ok cell of that key."""
+    """Process or cell key → seconds outside the measuring windows per part of each earlier ok process of that key."""
     out: dict[str, list[float]] = {}
     for run in store.list_runs():
         for cell in store.cells(run.id):
-            seconds = (cell.result or {}).get("duration_s") if cell.status == "ok" else None
+            result = cell.result or {}
+            if cell.status != "ok" or cell.config.get("part", 0):  # a shared process is counted at its first part
+                continue
+            seconds = result.get("process_duration_s", result.get("duration_s"))
             if isinstance(seconds, (int, float)):
-                key, _ = split_key(cell.key)
-                out.setdefault(key, []).append(max(0.0, float(seconds) - float(cell.config.get("window_s") or 0.0)))
+                parts = int(result.get("process_parts", 1))
+                key, _ = split_key(cell.config.get("process") or cell.key)
+                out.setdefault(key, []).append(max(0.0, float(seconds) - parts * float(cell.config.get("window_s") or 0.0)) / parts)
     return out
 
 
-def process_s(past: Mapping[str, list[float]], key: str, config: Mapping[str, Any], window_s: float = 0.0) -> float:
-    """Expected seconds of one process of ``key`` (a side or a cell outside rounds) with this window."""
+def process_s(past: Mapping[str, list[float]], key: str, config: Mapping[str, Any], window_s: float = 0.0, parts: int = 1) -> float:
+    """Expected seconds of one process of ``key`` (a round's process or a cell outside rounds) of ``parts`` parts with this window each."""
     seen = past.get(key)
     if seen:
-        return statistics.median(seen) + window_s
+        return parts * (statistics.median(seen) + window_s)
     if window_s:
-        return PROCESS_S.get(str(config.get("framework")), UNKNOWN_PROCESS_S) + window_s
+        return PROCESS_S.get(str(config.get("framework")), UNKNOWN_PROCESS_S) + (parts - 1) * PART_S + parts * window_s
     return CELL_S
+
+
+def parts_s(past: Mapping[str, list[float]], parts: list[str], sides: Mapping[str, Mapping[str, Any]], window_s: float) -> float:
+    """Expected seconds of the round's process that measures the sides ``parts``."""
+    return process_s(past, process_of(parts[0], sides[parts[0]]), sides[parts[0]], window_s, len(parts))
 
 
 def plan_s(past: Mapping[str, list[float]], cells: list[tuple[str, dict[str, Any]]], sides: Mapping[str, dict[str, Any]], window_s: float) -> tuple[float, float]:
     """``(seconds of the cells outside rounds, seconds of one full round)`` by :func:`process_s`."""
-    return (sum(process_s(past, k, c) for k, c in cells), sum(process_s(past, k, c, window_s) for k, c in sides.items()))
+    processes: dict[str, list[str]] = {}
+    for key, config in sides.items():
+        processes.setdefault(process_of(key, config), []).append(key)
+    return (sum(process_s(past, k, c) for k, c in cells), sum(parts_s(past, parts, sides, window_s) for parts in processes.values()))
 
 
 def source(past: Mapping[str, list[float]], keys: list[str]) -> str:
@@ -69,7 +84,7 @@ def preview(past: Mapping[str, list[float]], plan: Any) -> tuple[str, float]:
     sides = plan.sides()
     plain, per_round = plan_s(past, plan.cells(), sides, plan.window_s)
     smallest = plain + per_round
-    where = source(past, [*sides, *(k for k, _ in plan.cells())])
+    where = source(past, [*dict.fromkeys(process_of(k, c) for k, c in sides.items()), *(k for k, _ in plan.cells())])
     text = (f"{len(comparisons(sides))} comparisons of {len(sides)} sides in up to {plan.rounds} rounds; "
             f"a full round ≈ {per_round:.0f} s, the cells outside rounds ≈ {plain:.0f} s (estimated from {where})")
     if plan.time_budget_s:

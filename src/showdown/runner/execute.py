@@ -142,6 +142,9 @@ def execute(store: Store, run_id: str, plan: Plan, on_progress: Callable[[Progre
     except KeyboardInterrupt:
         store.finish_run(run_id, "interrupted")
         raise
+    import shutil
+
+    shutil.rmtree(source_cache(run_id), ignore_errors=True)
     cells = store.cells(run_id)
     failed = sum(c.status == "failed" for c in cells)
     status = "complete" if failed == 0 else ("failed" if failed == len(cells) else "partial")
@@ -165,9 +168,10 @@ def run_one(store: Store, cell: CellRecord, plan: Plan) -> tuple[str, str]:
             store.add_samples(cell.id, data["metric"], data["values"], unit=data["unit"], phase=data.get("phase", "measure"))
 
     target = TARGETS[cell.config["scenario"]]
+    config = {**cell.config, "source_cache": source_cache(cell.run_id)} if cell.config["scenario"] == "deploy" else cell.config
     with Contention() as others:  # what other processes took from the machine while the cell ran
         outcome = run_cell(
-            target, cell.config, threads=plan.threads, timeout_s=plan.timeout_s, memory_mb=plan.memory_mb, on_message=on_message,
+            target, config, threads=plan.threads, timeout_s=plan.timeout_s, memory_mb=plan.memory_mb, on_message=on_message,
             env=_env(plan),
         )
     if outcome.status == "ok":
@@ -177,6 +181,61 @@ def run_one(store: Store, cell: CellRecord, plan: Plan) -> tuple[str, str]:
         return "ok", ""
     store.finish_cell(cell.id, status="failed", failure=outcome.failure_record())
     return "failed", outcome.message or outcome.status
+
+
+PARTS_TARGET = "showdown.scenarios.parts:cell"
+
+
+def run_process(store: Store, cells: list[CellRecord], plan: Plan) -> list[tuple[str, str]]:
+    """Run a round's process: one cell alone (:func:`run_one`), or several as the parts of one shared child.
+
+    A shared child's samples carry their part's index and are stored under that part's cell; each
+    part's outcome becomes its cell's (a child that dies fails every part, with its failure record).
+    Each part's result adds the process's wall time, peak memory and part count.
+    """
+    from showdown.measure.contention import Contention
+    from showdown.runner.isolate import run_cell
+
+    if len(cells) == 1:
+        return [run_one(store, cells[0], plan)]
+    for cell in cells:
+        store.start_cell(cell.id)
+
+    def on_message(kind: str, data: dict[str, Any]) -> None:
+        if kind == "samples":
+            store.add_samples(cells[data["part"]].id, data["metric"], data["values"], unit=data["unit"], phase=data.get("phase", "measure"))
+
+    payload = {"scenario": "parts", "framework": cells[0].config["framework"], "parts": [c.config for c in cells]}
+    with Contention() as others:
+        outcome = run_cell(PARTS_TARGET, payload, threads=plan.threads, timeout_s=plan.timeout_s, memory_mb=plan.memory_mb, on_message=on_message,
+                           env=_env(plan))
+    if outcome.status != "ok":
+        for cell in cells:
+            store.finish_cell(cell.id, status="failed", failure=outcome.failure_record())
+        return [("failed", outcome.message or outcome.status)] * len(cells)
+    shared = {"process_duration_s": outcome.duration_s, "process_peak_rss": outcome.peak_rss_bytes, "process_parts": len(cells), "contention": others.to_dict()}
+    out = []
+    parts = list((outcome.result or {}).get("parts", []))
+    parts += [{"status": "failed", "type": "MissingPart", "message": "the shared process returned no outcome for this part", "traceback": ""}] * (len(cells) - len(parts))
+    for cell, part in zip(cells, parts):
+        if part["status"] == "ok":
+            summarize_cell(store, cell.id)
+            store.finish_cell(cell.id, status="ok", result={**part["result"], "duration_s": part["result"]["part_s"], **shared})
+            out.append(("ok", ""))
+        else:
+            message = f"{part['type']}: {part['message']}"
+            store.finish_cell(cell.id, status="failed", failure={"reason": "error", "exit_status": 0, "signal": None, "message": message,
+                                                                 "stderr_tail": part["traceback"][-4000:]})
+            out.append(("failed", message))
+    return out
+
+
+def source_cache(run_id: str) -> str:
+    """Where a run's deployment cells share the trained source models (removed when the run ends)."""
+    import os
+    import tempfile
+
+    return os.path.join(tempfile.gettempdir(), f"showdown-sources-{run_id}")
 
 
 def skip_reason(config: dict[str, Any]) -> str | None:

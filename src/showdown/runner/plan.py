@@ -139,7 +139,11 @@ class Plan:
         """With rounds, the sides of the scenarios measured in rounds: side key → config (else empty)."""
         if not self.rounds:
             return {}
-        return {k: c for s in self.scenarios if s in ROUNDED for f in self.frameworks for w in self.workloads for k, c in self._expand(s, f, w)}
+        out = [kc for s in self.scenarios if s in ROUNDED for f in self.frameworks for w in self.workloads for kc in self._expand(s, f, w)]
+        # each framework's default mode first: a shared process's first part (the one that reads
+        # memory) is then a default-mode side in the first rounds
+        out.sort(key=lambda kc: kc[1]["mode"] != DEFAULT_MODE.get(kc[1]["framework"]))
+        return dict(out)
 
     def _with_logdirs(self, cells: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
         if self.tensorboard is None:

@@ -6,8 +6,9 @@ rule (:func:`showdown.measure.paired.decision`) has not decided, its order comes
 (the order actually run is the cells' ids; the seed is in the stored plan). Each side warms up
 until steady in its first round; the count is frozen for its later rounds. Killing the run loses at
 most the cell in flight: resuming finishes the round that was interrupted, with the same order, and
-goes on from there. A round's cells are added block by block (a block: one condition's sides),
-just before they run, so a run that a time budget ends leaves no cell pending.
+goes on from there (a shared process killed half-way runs its unfinished parts again). A round's
+cells are added block by block (a block: one workload's processes), just before they run, so a run
+that a time budget ends leaves no cell pending.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from showdown.runner.plan import TENSORBOARD_SCENARIOS, Plan, logdir
-from showdown.runner.schedule import ROUND_OVERRIDES, Comparison, comparisons, condition, round_key, round_order, split_key
+from showdown.runner.schedule import ROUND_OVERRIDES, Comparison, blocks, comparisons, process_of, round_key, round_order, split_key
 from showdown.store import CellRecord, Store
 
 #: A side that failed this many rounds without one success closes its comparisons.
@@ -70,9 +71,11 @@ def calibrated(cells: list[CellRecord]) -> dict[str, int]:
     return out
 
 
-def round_config(plan: Plan, side: str, config: dict[str, Any], round_no: int, order: int, warmup: int | None) -> dict[str, Any]:
-    """A side's config for one round: its round, place in the round, window and frozen warm-up."""
-    cfg = {**config, **ROUND_OVERRIDES.get(config["scenario"], {}), "round": round_no, "order": order, "window_s": plan.window_s, "warmup_steps": warmup}
+def round_config(plan: Plan, side: str, config: dict[str, Any], round_no: int, order: int, warmup: int | None, process: str | None = None,
+                 part: int = 0) -> dict[str, Any]:
+    """A side's config for one round: its round, place in the round, process and part, window and frozen warm-up."""
+    cfg = {**config, **ROUND_OVERRIDES.get(config["scenario"], {}), "round": round_no, "order": order, "window_s": plan.window_s, "warmup_steps": warmup,
+           "process": round_key(process or side, round_no), "part": part}
     if plan.tensorboard and config["scenario"] in TENSORBOARD_SCENARIOS:
         cfg["tensorboard"] = logdir(plan.tensorboard, round_key(side, round_no))
     return cfg
@@ -81,9 +84,9 @@ def round_config(plan: Plan, side: str, config: dict[str, Any], round_no: int, o
 def run(store: Store, run_id: str, plan: Plan, step: Step, deadline: float | None = None, clock: Callable[[], float] = time.monotonic) -> str:
     """Run (or resume) the rounds of ``run_id``; ``step(cell, status, message, cells_left)`` after each cell.
 
-    With a ``deadline`` (on ``clock``), a condition's block of processes starts only when its
-    estimate (:mod:`showdown.runner.estimate`) ends before it: the budget is a hard stop, and
-    what is undecided then stays undecided.
+    With a ``deadline`` (on ``clock``), a block of processes starts only when its estimate
+    (:mod:`showdown.runner.estimate`) ends before it: the budget is a hard stop, and what is
+    undecided then stays undecided.
 
     Returns:
         Why the rounds ended: ``decided`` (nothing left open), ``rounds`` (the last round ran) or
@@ -91,7 +94,7 @@ def run(store: Store, run_id: str, plan: Plan, step: Step, deadline: float | Non
     """
     from showdown.measure.paired import MIN_ROUNDS
     from showdown.runner import estimate
-    from showdown.runner.execute import run_one
+    from showdown.runner.execute import run_process
 
     sides = plan.sides()
     comps = comparisons(sides)
@@ -109,27 +112,19 @@ def run(store: Store, run_id: str, plan: Plan, step: Step, deadline: float | Non
             return "decided"
         warm = calibrated(earlier)
         order = round_order(sides, wanted, round_no, seed)
+        flat = [k for parts in order for k in parts]
         made = {split_key(c.key)[0]: c for c in cells if split_key(c.key)[1] == round_no}
-        for block in _blocks(order, sides):
-            if not all(k in made for k in block):
-                if deadline is not None and clock() + sum(estimate.process_s(past, k, sides[k], plan.window_s) for k in block) > deadline:
+        for block in blocks(order, sides):
+            if not all(k in made for parts in block for k in parts):
+                if deadline is not None and clock() + sum(estimate.parts_s(past, parts, sides, plan.window_s) for parts in block) > deadline:
                     return "budget"
-                store.add_cells(run_id, [(round_key(k, round_no), round_config(plan, k, sides[k], round_no, order.index(k), warm.get(k))) for k in block])
+                store.add_cells(run_id, [(round_key(k, round_no), round_config(plan, k, sides[k], round_no, flat.index(k), warm.get(k), process_of(k, sides[k]), i))
+                                         for parts in block for i, k in enumerate(parts)])
                 made = {split_key(c.key)[0]: c for c in store.cells(run_id) if split_key(c.key)[1] == round_no}
-            for k in block:
-                cell = made[k]
-                if cell.status in ("pending", "running"):
-                    status, message = run_one(store, cell, plan)
-                    step(cell, status, message, len(order) - order.index(k) - 1 + len(order) * (plan.rounds - round_no))
+            for parts in block:
+                todo = [made[k] for k in parts if made[k].status in ("pending", "running")]
+                if not todo:
+                    continue
+                for cell, (status, message) in zip(todo, run_process(store, todo, plan)):
+                    step(cell, status, message, len(flat) - flat.index(split_key(cell.key)[0]) - 1 + len(flat) * (plan.rounds - round_no))
     return "rounds"
-
-
-def _blocks(order: list[str], sides: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
-    """The order cut into its conditions' blocks (consecutive sides of one condition)."""
-    out: list[list[str]] = []
-    for key in order:
-        if out and condition(sides[out[-1][0]]) == condition(sides[key]):
-            out[-1].append(key)
-        else:
-            out.append([key])
-    return out

@@ -2,12 +2,20 @@
 
 A *side* is one (framework, mode) under one condition — scenario, workload, preset, batch size —
 and its key is the cell key without a round (``train/torch/cnn/default/eager/bs32``). A
-*comparison* is two sides of different frameworks under the same condition. In round ``r`` the
-conditions that still have an open comparison run as blocks in a random order drawn from the
-run's seed and ``r``; inside a block its open sides run back to back, in their base order in odd
-rounds and reversed in even ones (AB, then BA), so a drift of the machine over time shifts every
-pair one way in one round and the other way in the next. A round's cell is the side's key plus
-``/r<round>``.
+*comparison* is two sides of different frameworks under the same condition.
+
+A round's *process* measures one or more sides: the steady-state sides (training and inference
+steps) of one framework and workload share one fresh process, as its *parts*, so the round pays
+the framework's import once per workload rather than once per side; a cold start is a process of
+its own. The parts of a process run in an order rotated by one each round, so every part is
+measured first, second, … in turn (only the first reads memory: see
+:mod:`showdown.scenarios.parts`).
+
+In round ``r`` the workloads that still have an open comparison run as blocks in a random order
+drawn from the run's seed and ``r``; inside a block its processes run back to back, in their base
+order in odd rounds and reversed in even ones (AB, then BA), so a drift of the machine over time
+shifts every pair one way in one round and the other way in the next. A round's cell is the side's
+key plus ``/r<round>``.
 
 Everything is a pure function of the sides, the seed and the round, so a resumed run recomputes
 the same order.
@@ -26,6 +34,8 @@ ROUNDED = ("train", "infer", "coldstart")
 #: What a round's process of a scenario does differently from a cell outside rounds: a cold
 #: start's process starts one fresh interpreter (the round repeats it).
 ROUND_OVERRIDES: dict[str, dict[str, Any]] = {"coldstart": {"repeats": 1}}
+#: Scenarios whose sides of one framework and workload share a round's process.
+SHARED = ("train", "infer")
 
 _ROUND = re.compile(r"/r(\d+)$")
 
@@ -59,16 +69,45 @@ def comparisons(sides: Mapping[str, Mapping[str, Any]]) -> list[Comparison]:
     return out
 
 
-def round_order(sides: Mapping[str, Mapping[str, Any]], wanted: Iterable[str], round_no: int, seed: int) -> list[str]:
-    """The ``wanted`` side keys (those of open comparisons) in the order round ``round_no`` runs them (see the module doc)."""
+def process_of(side: str, config: Mapping[str, Any]) -> str:
+    """The process a side runs in within a round: ``steady/torch/cnn/default`` for a shared one, else the side itself."""
+    if config.get("scenario") in SHARED:
+        return "/".join(["steady", *(str(config.get(k)) for k in ("framework", "workload", "preset"))])
+    return side
+
+
+def block_of(config: Mapping[str, Any]) -> str:
+    """The block a side's process runs in: its workload and preset (``cnn/default``)."""
+    return f"{config.get('workload')}/{config.get('preset')}"
+
+
+def round_order(sides: Mapping[str, Mapping[str, Any]], wanted: Iterable[str], round_no: int, seed: int) -> list[list[str]]:
+    """The processes of round ``round_no``, in the order it runs them, each as the ``wanted`` side keys it measures in order (see the module doc)."""
     wanted = set(wanted)
-    blocks: dict[str, list[str]] = {}
+    blocks: dict[str, dict[str, list[str]]] = {}
     for key, config in sides.items():
         if key in wanted:
-            blocks.setdefault(condition(config), []).append(key)
+            blocks.setdefault(block_of(config), {}).setdefault(process_of(key, config), []).append(key)
     names = list(blocks)
     random.Random(f"{seed}:{round_no}").shuffle(names)
-    return [k for name in names for k in (blocks[name] if round_no % 2 else blocks[name][::-1])]
+    out = []
+    for name in names:
+        processes = list(blocks[name].values())
+        for parts in processes if round_no % 2 else processes[::-1]:
+            shift = (round_no - 1) % len(parts)
+            out.append(parts[shift:] + parts[:shift])
+    return out
+
+
+def blocks(order: list[list[str]], sides: Mapping[str, Mapping[str, Any]]) -> list[list[list[str]]]:
+    """A round's processes cut into blocks (consecutive processes of one workload)."""
+    out: list[list[list[str]]] = []
+    for parts in order:
+        if out and block_of(sides[out[-1][0][0]]) == block_of(sides[parts[0]]):
+            out[-1].append(parts)
+        else:
+            out.append([parts])
+    return out
 
 
 def round_key(side: str, round_no: int) -> str:

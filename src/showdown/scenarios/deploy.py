@@ -3,8 +3,9 @@
 A ``deploy`` cell has two stages, each in its own process:
 
 1. *source* (this cell's process, the source framework): build the workload for digits, train it a
-   few epochs with Adam, record its test accuracy and its logits on the test set, then export the
-   artifact (timed) and measure its size on disk;
+   few epochs with Adam in the framework's default mode (or load the weights another path's cell
+   of the run trained: see :func:`_trained`), record its test accuracy and its logits on the test
+   set, then export the artifact (timed) and measure its size on disk;
 2. *runtime* (a fresh process that imports only the path's runtime): load the artifact (timed),
    measure latency at batch 1 and 32 with the adaptive sampler, the process's peak memory, and the
    artifact's logits on the same test inputs — hence the largest absolute and relative deviation
@@ -56,7 +57,7 @@ def _source_stage(payload: dict[str, Any], info: Any, tmp: Path, emit: common.Em
     fw, settings = common.configure(payload)
     bench = common.build(fw, settings, payload, input_shape=digits.input_shape(payload["workload"]), dropout=False)
     split = digits.load(payload["workload"])
-    _train(fw, bench.model, split, payload.get("train_epochs", TRAIN_EPOCHS), payload.get("seed", 0))
+    source = _trained(fw, bench, split, payload)
     predict = fw.predict(bench.model, "eager")
     logits = np.concatenate([fw.numpy(predict(fw.batch(x))) for x in _chunks(split.x_test, 64)])
     np.savez(tmp / "reference.npz", x=split.x_test, y=split.y_test, logits=logits)
@@ -67,11 +68,11 @@ def _source_stage(payload: dict[str, Any], info: Any, tmp: Path, emit: common.Em
     try:
         meta = exporter(fw.native(bench.model), bench.spec, out, split.x_train[:256])
     except Exception as exc:  # noqa: BLE001 - any exporter failure is the result we record
-        return {**_head(payload, info, bench, logits, split), "exported": False, "error_type": type(exc).__name__, "error": str(exc)}
+        return {**_head(payload, info, bench, logits, split), **source, "exported": False, "error_type": type(exc).__name__, "error": str(exc)}
     export_s = time.perf_counter() - start
     common.emit_samples(emit, "export_time", [export_s], "s")
     artifact = Path(meta["artifact"])
-    return {**_head(payload, info, bench, logits, split), "exported": True, "export_s": export_s, "size_bytes": _size(artifact), "export_info": meta}
+    return {**_head(payload, info, bench, logits, split), **source, "exported": True, "export_s": export_s, "size_bytes": _size(artifact), "export_info": meta}
 
 
 def _head(payload: dict[str, Any], info: Any, bench: Any, logits: np.ndarray, split: Any) -> dict[str, Any]:
@@ -84,11 +85,39 @@ def _head(payload: dict[str, Any], info: Any, bench: Any, logits: np.ndarray, sp
     }
 
 
-def _train(fw: Any, model: Any, split: Any, epochs: int, seed: int) -> None:
+def _trained(fw: Any, bench: Any, split: Any, payload: dict[str, Any]) -> dict[str, Any]:
+    """Train the source model, or load the weights an earlier path's cell of this run trained.
+
+    Every path of one framework and workload exports the same trained model: the first cell trains
+    it and leaves its weights in the run's ``source_cache`` directory (when the payload names one);
+    the others load them instead of training again.
+    """
+    epochs, seed = payload.get("train_epochs", TRAIN_EPOCHS), payload.get("seed", 0)
+    cache = payload.get("source_cache")
+    name = f"{payload['framework']}-{payload['workload']}-{payload.get('preset', 'default')}-s{seed}-e{epochs}-t{payload.get('threads')}.npz"
+    path = Path(cache) / name if cache else None
+    if path is not None and path.exists():
+        with np.load(path) as saved:
+            fw.load_weights(bench.model, {k: saved[k] for k in saved.files})
+        return {"source": "loaded", "source_weights": str(path)}
+    start = time.perf_counter()
+    _train(fw, bench.model, split, epochs, seed, payload["framework"])
+    out = {"source": "trained", "train_s": time.perf_counter() - start}
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial.npz")
+        np.savez(partial, **fw.get_weights(bench.model))
+        partial.replace(path)  # whole or absent: a cell killed while writing leaves nothing to load
+    return out
+
+
+def _train(fw: Any, model: Any, split: Any, epochs: int, seed: int, framework: str) -> None:
+    """A few epochs of Adam in the framework's default mode (what its users train in)."""
     from showdown.frameworks.base import OptimizerSpec
+    from showdown.runner.plan import DEFAULT_MODE
     from showdown.scenarios.accuracy import batch_schedule, shuffle_orders
 
-    step = fw.train_step(model, fw.optimizer(model, OptimizerSpec("adam", lr=1e-3)), "eager")
+    step = fw.train_step(model, fw.optimizer(model, OptimizerSpec("adam", lr=1e-3)), DEFAULT_MODE.get(framework, "eager"))
     for epoch in batch_schedule(shuffle_orders(seed, len(split.y_train), epochs + 1), 32):
         for idx in epoch:
             step(fw.batch(split.x_train[idx], split.y_train[idx]))
