@@ -8,6 +8,9 @@ on. Killing the parent loses at most the cell in flight: it stays ``running`` in
 from __future__ import annotations
 
 import importlib.metadata
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -65,8 +68,6 @@ class Progress:
 def environment(plan: Plan) -> dict[str, Any]:
     """The machine's environment plus each framework's installed version (read without importing it)."""
     from showdown.measure.environment import collect
-
-    import os
 
     env = collect()
     env["frameworks"] = {f: {"version": _version(f)} for f in plan.frameworks}
@@ -142,8 +143,6 @@ def execute(store: Store, run_id: str, plan: Plan, on_progress: Callable[[Progre
     except KeyboardInterrupt:
         store.finish_run(run_id, "interrupted")
         raise
-    import shutil
-
     shutil.rmtree(source_cache(run_id), ignore_errors=True)
     cells = store.cells(run_id)
     failed = sum(c.status == "failed" for c in cells)
@@ -205,7 +204,7 @@ def run_process(store: Store, cells: list[CellRecord], plan: Plan) -> list[tuple
         if kind == "samples":
             store.add_samples(cells[data["part"]].id, data["metric"], data["values"], unit=data["unit"], phase=data.get("phase", "measure"))
 
-    payload = {"scenario": "parts", "framework": cells[0].config["framework"], "parts": [c.config for c in cells]}
+    payload = {"parts": [c.config for c in cells]}
     with Contention() as others:
         outcome = run_cell(PARTS_TARGET, payload, threads=plan.threads, timeout_s=plan.timeout_s, memory_mb=plan.memory_mb, on_message=on_message,
                            env=_env(plan))
@@ -231,10 +230,7 @@ def run_process(store: Store, cells: list[CellRecord], plan: Plan) -> list[tuple
 
 
 def source_cache(run_id: str) -> str:
-    """Where a run's deployment cells share the trained source models (removed when the run ends)."""
-    import os
-    import tempfile
-
+    """Where a run's deployment cells share the trained source models (removed when the run ends; kept by an interrupted run for its resume)."""
     return os.path.join(tempfile.gettempdir(), f"showdown-sources-{run_id}")
 
 

@@ -71,11 +71,10 @@ def calibrated(cells: list[CellRecord]) -> dict[str, int]:
     return out
 
 
-def round_config(plan: Plan, side: str, config: dict[str, Any], round_no: int, order: int, warmup: int | None, process: str | None = None,
-                 part: int = 0) -> dict[str, Any]:
+def round_config(plan: Plan, side: str, config: dict[str, Any], round_no: int, order: int, warmup: int | None, part: int = 0) -> dict[str, Any]:
     """A side's config for one round: its round, place in the round, process and part, window and frozen warm-up."""
     cfg = {**config, **ROUND_OVERRIDES.get(config["scenario"], {}), "round": round_no, "order": order, "window_s": plan.window_s, "warmup_steps": warmup,
-           "process": round_key(process or side, round_no), "part": part}
+           "process": round_key(process_of(side, config), round_no), "part": part}
     if plan.tensorboard and config["scenario"] in TENSORBOARD_SCENARIOS:
         cfg["tensorboard"] = logdir(plan.tensorboard, round_key(side, round_no))
     return cfg
@@ -118,7 +117,7 @@ def run(store: Store, run_id: str, plan: Plan, step: Step, deadline: float | Non
             if not all(k in made for parts in block for k in parts):
                 if deadline is not None and clock() + sum(estimate.parts_s(past, parts, sides, plan.window_s) for parts in block) > deadline:
                     return "budget"
-                store.add_cells(run_id, [(round_key(k, round_no), round_config(plan, k, sides[k], round_no, flat.index(k), warm.get(k), process_of(k, sides[k]), i))
+                store.add_cells(run_id, [(round_key(k, round_no), round_config(plan, k, sides[k], round_no, flat.index(k), warm.get(k), i))
                                          for parts in block for i, k in enumerate(parts)])
                 made = {split_key(c.key)[0]: c for c in store.cells(run_id) if split_key(c.key)[1] == round_no}
             for parts in block:

@@ -84,15 +84,15 @@ def block_of(config: Mapping[str, Any]) -> str:
 def round_order(sides: Mapping[str, Mapping[str, Any]], wanted: Iterable[str], round_no: int, seed: int) -> list[list[str]]:
     """The processes of round ``round_no``, in the order it runs them, each as the ``wanted`` side keys it measures in order (see the module doc)."""
     wanted = set(wanted)
-    blocks: dict[str, dict[str, list[str]]] = {}
+    by_block: dict[str, dict[str, list[str]]] = {}
     for key, config in sides.items():
         if key in wanted:
-            blocks.setdefault(block_of(config), {}).setdefault(process_of(key, config), []).append(key)
-    names = list(blocks)
+            by_block.setdefault(block_of(config), {}).setdefault(process_of(key, config), []).append(key)
+    names = list(by_block)
     random.Random(f"{seed}:{round_no}").shuffle(names)
     out = []
     for name in names:
-        processes = list(blocks[name].values())
+        processes = list(by_block[name].values())
         for parts in processes if round_no % 2 else processes[::-1]:
             shift = (round_no - 1) % len(parts)
             out.append(parts[shift:] + parts[:shift])
