@@ -1,6 +1,9 @@
 """Do verdicts survive a rerun? The quick suite's training and inference comparisons, in rounds, N times back to back.
 
-    .venv/bin/python benchmarks/reproducibility.py [--runs 3] [--rounds 8] [--budget 10m] [--db PATH] [-- more run options]
+    .venv/bin/python benchmarks/reproducibility.py [--runs 3] [--rounds N] [--budget 10m] [--db PATH] [-- more run options]
+
+Each run is ``showdown run --scenarios train infer``: the quick suite's workloads, rounds, window and
+budget unless ``--rounds``, ``--budget`` or the options after ``--`` say otherwise.
 
 Prints, over the runs: the flip rate (comparisons the stopping rule decided one way in one run and
 the other way in another; target 0), the share of each run's 95 % intervals that contain the
@@ -26,8 +29,8 @@ from showdown.store import Store
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--rounds", default="8")
-    parser.add_argument("--budget", default="10m", help="each run's wall-clock budget (showdown run --budget)")
+    parser.add_argument("--rounds", default=None, help="rounds per run (default: the quick suite's)")
+    parser.add_argument("--budget", default=None, help="each run's wall-clock budget (showdown run --budget; default: the quick suite's)")
     parser.add_argument("--db", default=None)
     parser.add_argument("extra", nargs="*", help="more options for 'showdown run' (after --)")
     args = parser.parse_args()
@@ -35,8 +38,9 @@ def main() -> None:
     walls = []
     for i in range(args.runs):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "showdown", "run", "--scenarios", "train", "infer", "--rounds", args.rounds, "--budget", args.budget,
-                        "--db", str(db), *args.extra], check=True, stdout=subprocess.DEVNULL)
+        given = [*(["--rounds", args.rounds] if args.rounds else []), *(["--budget", args.budget] if args.budget else [])]
+        subprocess.run([sys.executable, "-m", "showdown", "run", "--scenarios", "train", "infer", *given, "--db", str(db), *args.extra],
+                       check=True, stdout=subprocess.DEVNULL)
         walls.append(time.perf_counter() - start)
         print(f"run {i + 1}/{args.runs}: {walls[-1]:.0f} s wall", flush=True)
     with Store.open(db, create=False) as store:

@@ -32,7 +32,7 @@ FOOTPRINT = {"litert": (58 * MB, 33 * MB, 0.06), "executorch": (852 * MB, 356 * 
 def build(path: Any, notes: str | None = None, seed: int = 0, scale: float = 1.0) -> tuple[Store, str]:
     """Create the database at ``path`` with one filled run; ``scale`` multiplies every time."""
     store = Store.open(path)
-    plan = P.suite("quick", workloads=("mlp", "cnn"), scenarios=("train", "infer", "deploy", "footprint", "devx"), threads=2, paths=PATHS)
+    plan = P.suite("quick", workloads=("mlp", "cnn"), scenarios=("train", "infer", "deploy", "footprint", "devx"), rounds=0, threads=2, paths=PATHS)
     run_id = X.start(store, plan, ["run"], notes)
     rng = np.random.default_rng(seed)
     for cell in store.cells(run_id):

@@ -117,6 +117,6 @@ def test_no_data_names_the_run_to_do(tmp_path):
     from showdown.store import Store
 
     store = Store.open(tmp_path / "db.sqlite")
-    run_id = X.start(store, P.suite("quick", workloads=("mlp",), scenarios=("train",), threads=2), [])
+    run_id = X.start(store, P.suite("quick", workloads=("mlp",), scenarios=("train",), rounds=0, threads=2), [])
     a = advisor.advise(store, run_id, load_profile("server"))
     assert a.ranking == [] and a.missing.startswith("showdown run --suite quick")

@@ -90,6 +90,6 @@ def test_empty_run_has_no_data_everywhere(tmp_path):
     from showdown.runner import plan as P
 
     store = Store.open(tmp_path / "db.sqlite")
-    run_id = X.start(store, P.suite("quick", workloads=("mlp",), scenarios=("train",), threads=2), [])
+    run_id = X.start(store, P.suite("quick", workloads=("mlp",), scenarios=("train",), rounds=0, threads=2), [])
     vs = claims.evaluate(store, run_id)
     assert {v.verdict for v in vs} == {"no data"} and all(v.missing for v in vs)

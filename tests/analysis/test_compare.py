@@ -27,7 +27,7 @@ def _fill(store: Store, run_id: str, medians: dict[str, float], first: dict[str,
 @pytest.fixture()
 def run(tmp_path):
     store = Store.open(tmp_path / "a.sqlite")
-    plan = P.suite("quick", workloads=("mlp",), scenarios=("train",), threads=2)
+    plan = P.suite("quick", workloads=("mlp",), scenarios=("train",), rounds=0, threads=2)
     run_id = X.start(store, plan, [])
     medians = {
         "train/torch/mlp/default/eager/bs32": 0.010,
@@ -60,7 +60,7 @@ def test_break_even_of_compiled_mode(run):
 
 def test_run_vs_run(tmp_path):
     store = Store.open(tmp_path / "b.sqlite")
-    plan = P.suite("quick", frameworks=("torch",), workloads=("mlp",), scenarios=("train",), threads=2)
+    plan = P.suite("quick", frameworks=("torch",), workloads=("mlp",), scenarios=("train",), rounds=0, threads=2)
     a, b = X.start(store, plan, []), X.start(store, plan, [])
     key = "train/torch/mlp/default/eager/bs32"
     _fill(store, a, {key: 0.010}, seed=1)

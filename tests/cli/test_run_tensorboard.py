@@ -16,7 +16,7 @@ from showdown.runner.plan import logdir
 
 WRITERS = tuple(f for f in base.installed() if base.scalar_writer_missing(f) is None)
 # cheap cells: tiny mlp, short budgets, one mode each for train; accuracy runs in each framework's default mode
-ARGS = ["--scenarios", "train", "accuracy", "--workloads", "mlp", "--modes", "eager", "--preset", "tiny", "--cell-budget", "0.3", "--threads", "1"]
+ARGS = ["--scenarios", "train", "accuracy", "--rounds", "0", "--workloads", "mlp", "--modes", "eager", "--preset", "tiny", "--cell-budget", "0.3", "--threads", "1"]
 
 
 def showdown(*args: str, db: Path, code: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -55,7 +55,7 @@ def test_every_training_cell_of_both_frameworks_logs_its_scalars(tmp_path):
 @pytest.mark.skipif(not WRITERS, reason="no installed framework can write TensorBoard scalars here")
 def test_the_final_message_says_how_to_open_tensorboard(tmp_path):
     tb = tmp_path / "tb dir"
-    few = ["--scenarios", "train", "--workloads", "mlp", "--modes", "eager", "--preset", "tiny", "--cell-budget", "0.1", "--threads", "1"]
+    few = ["--scenarios", "train", "--rounds", "0", "--workloads", "mlp", "--modes", "eager", "--preset", "tiny", "--cell-budget", "0.1", "--threads", "1"]
     result = showdown("run", *few, "--frameworks", WRITERS[0], "--tensorboard", str(tb), db=tmp_path / "r.sqlite")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

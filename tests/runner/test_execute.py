@@ -19,7 +19,7 @@ from showdown.store import Store
 pytestmark = pytest.mark.skipif("torch" not in __import__("showdown.frameworks.base", fromlist=["x"]).installed(), reason="needs torch")
 
 # cheap cells: torch only, tiny models, short budgets
-ARGS = ["--frameworks", "torch", "--workloads", "mlp", "lstm", "--scenarios", "train", "infer", "--preset", "tiny", "--cell-budget", "0.3", "--threads", "1"]
+ARGS = ["--frameworks", "torch", "--workloads", "mlp", "lstm", "--scenarios", "train", "infer", "--rounds", "0", "--preset", "tiny", "--cell-budget", "0.3", "--threads", "1"]
 
 
 def showdown(*args: str, db: Path, **kw) -> subprocess.CompletedProcess[str]:
@@ -37,7 +37,7 @@ def test_run_stores_every_cell_with_samples_and_summaries(tmp_path):
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     keys = {c["key"] for c in data["cells"]}
-    assert keys == {k for k, _ in P.suite("quick", frameworks=("torch",), workloads=("mlp", "lstm"), scenarios=("train", "infer"), preset="tiny", threads=1).cells()}
+    assert keys == {k for k, _ in P.suite("quick", frameworks=("torch",), workloads=("mlp", "lstm"), scenarios=("train", "infer"), rounds=0, preset="tiny", threads=1).cells()}
     assert all(c["status"] == "ok" for c in data["cells"])
     train = next(c for c in data["cells"] if c["key"] == "train/torch/mlp/tiny/eager/bs32")
     s = train["summaries"]["step_time"]
@@ -93,7 +93,7 @@ def test_ctrl_c_says_what_is_saved_and_how_to_resume(tmp_path):
 
 def test_a_failing_cell_is_recorded_and_the_run_goes_on(tmp_path):
     store = Store.open(tmp_path / "f.sqlite")
-    plan = P.suite("quick", frameworks=("torch",), workloads=("mlp",), scenarios=("infer",), preset="tiny", threads=1, budget_s=0.2, memory_mb=60)
+    plan = P.suite("quick", frameworks=("torch",), workloads=("mlp",), scenarios=("infer",), rounds=0, preset="tiny", threads=1, budget_s=0.2, memory_mb=60)
     run_id = X.start(store, plan, [])
     assert X.execute(store, run_id, plan) == "failed"
     cells = store.cells(run_id)
@@ -103,7 +103,7 @@ def test_a_failing_cell_is_recorded_and_the_run_goes_on(tmp_path):
 
 def test_runs_show_compare_export(tmp_path):
     db = tmp_path / "s.sqlite"
-    few = ["--frameworks", "torch", "--workloads", "mlp", "--scenarios", "infer", "--preset", "tiny", "--cell-budget", "0.3", "--threads", "1"]
+    few = ["--frameworks", "torch", "--workloads", "mlp", "--scenarios", "infer", "--rounds", "0", "--preset", "tiny", "--cell-budget", "0.3", "--threads", "1"]
     for note in ("first", "<b>second</b>"):
         assert showdown("run", *few, "--notes", note, db=db).returncode == 0
     listing = showdown("runs", db=db)
@@ -130,9 +130,9 @@ BAD = [
     (["run", "--scenarios", "fly"], "unknown scenario 'fly': choose from train, infer, serve, dynamic, accuracy, coldstart, deploy, footprint, devx"),
     (["run", "--budget", "soon"], "time budget must be a duration like 90s, 10m or 1h, got 'soon'"),
     (["run", "--cell-budget", "soon"], "cell budget must be a number of seconds, got 'soon'"),
-    (["run", "--budget", "10m"], "a time budget (600 s) bounds the rounds: add --rounds N (N >= 4)"),
+    (["run", "--rounds", "0", "--budget", "10m"], "a time budget (600 s) bounds the rounds: add --rounds N (N >= 4)"),
     (["run", "--rounds", "2"], "rounds must be 0 (no rounds) or at least 4, got 2"),
-    (["run", "--rounds", "4", "--budget", "20s", "--scenarios", "train"], "time budget 20 s cannot fit the cells outside rounds and one round: the smallest that does is about 1m (estimated from defaults)"),
+    (["run", "--rounds", "4", "--budget", "5s", "--scenarios", "train"], "time budget 5 s cannot fit the cells outside rounds and one round: the smallest that does is about 20s (estimated from defaults)"),
 ]
 
 

@@ -6,15 +6,35 @@ from showdown.errors import ConfigError
 from showdown.runner import plan as P
 
 
-def test_quick_suite_covers_both_frameworks_and_all_workloads():
-    cells = dict(P.suite("quick", threads=2).cells())
+def test_quick_suite_covers_both_frameworks_in_rounds_within_a_budget():
+    plan = P.suite("quick", threads=2)
+    assert plan.workloads == ("cnn", "transformer") and plan.rounds == 8 and plan.time_budget_s == 540
+    sides = plan.sides()
+    cells = dict(plan.cells())
+    for fw in ("torch", "tensorflow"):
+        for wl in plan.workloads:
+            for scenario in ("train", "infer", "coldstart"):
+                assert any(k.startswith(f"{scenario}/{fw}/{wl}/") for k in sides), (scenario, fw, wl)
+            assert any(k.startswith(f"accuracy/{fw}/{wl}/") for k in cells), (fw, wl)
+    assert "train/torch/cnn/default/eager/bs32" in sides and not any(k.startswith("train/") for k in cells)
+    assert "infer/tensorflow/transformer/default/function/bs1" in sides
+    assert not any("/compiled/" in k or "/xla/" in k for k in (*cells, *sides))
+
+
+def test_quick_suite_without_rounds_measures_every_side_in_one_cell_and_has_no_budget():
+    plan = P.suite("quick", rounds=0, workloads=("mlp", "cnn", "lstm", "transformer"), threads=2)
+    assert plan.rounds == 0 and plan.time_budget_s is None and plan.sides() == {}
+    cells = dict(plan.cells())
     for scenario in ("train", "infer", "accuracy", "coldstart"):
-        for fw in ("torch", "tensorflow"):
-            for wl in ("mlp", "cnn", "lstm", "transformer"):
-                assert any(k.startswith(f"{scenario}/{fw}/{wl}/") for k in cells), (scenario, fw, wl)
-    assert "train/torch/cnn/default/eager/bs32" in cells
-    assert "infer/tensorflow/lstm/default/function/bs1" in cells
-    assert not any("/compiled/" in k or "/xla/" in k for k in cells)
+        for wl in ("mlp", "cnn", "lstm", "transformer"):
+            assert any(k.startswith(f"{scenario}/torch/{wl}/") for k in cells), (scenario, wl)
+
+
+def test_a_quick_plan_without_rounded_scenarios_has_no_rounds():
+    plan = P.suite("quick", scenarios=("deploy", "devx"))
+    assert plan.rounds == 0 and plan.time_budget_s is None
+    with pytest.raises(ConfigError, match="bounds the rounds"):
+        P.suite("quick", rounds=0, time_budget_s=600.0)
 
 
 def test_modes_are_per_framework():
@@ -27,7 +47,7 @@ def test_modes_are_per_framework():
 
 
 def test_cell_config_is_the_payload():
-    key, cfg = P.suite("quick", threads=3).cells()[0]
+    key, cfg = P.suite("quick", rounds=0, threads=3).cells()[0]
     assert key.startswith("train/")
     assert cfg["threads"] == 3 and cfg["scenario"] == "train" and cfg["batch_size"] == 32
 

@@ -11,12 +11,12 @@ from showdown.runner import plan as P
 
 
 def test_train_and_accuracy_cells_get_their_own_directory():
-    cells = P.suite("quick", tensorboard="/tmp/tb", scenarios=("train", "infer", "accuracy", "coldstart")).cells()
+    cells = P.suite("quick", rounds=0, tensorboard="/tmp/tb", scenarios=("train", "infer", "accuracy", "coldstart")).cells()
     logged = {k: c["tensorboard"] for k, c in cells if "tensorboard" in c}
     assert logged and {k.split("/")[0] for k in logged} == {"train", "accuracy"}
     assert all(c["scenario"] not in P.TENSORBOARD_SCENARIOS for k, c in cells if k not in logged)
     assert logged["train/torch/cnn/default/eager/bs32"] == os.path.join("/tmp/tb", "train-torch-cnn-default-eager-bs32")
-    assert logged["accuracy/tensorflow/mlp/default/function"] == os.path.join("/tmp/tb", "accuracy-tensorflow-mlp-default-function")
+    assert logged["accuracy/tensorflow/cnn/default/function"] == os.path.join("/tmp/tb", "accuracy-tensorflow-cnn-default-function")
     assert len(set(logged.values())) == len(logged)
 
 

@@ -47,7 +47,7 @@ def _per_cell(run_one):
 def _start(tmp_path, rounds=12):
     store = Store.open(tmp_path / "r.sqlite")
     plan = P.suite("quick", frameworks=("torch", "tensorflow"), workloads=("mlp",), scenarios=("train",), modes=("eager", "function"),
-                   rounds=rounds, threads=1)
+                   rounds=rounds, window_s=1.0, threads=1)
     return store, plan, X.start(store, plan, ["run"])
 
 

@@ -21,10 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--preset", help="size preset: tiny, default, large (default: default)")
     p.add_argument("--device", help="cpu or cuda (default: cpu)")
     p.add_argument("--threads", help="intra- and inter-op threads for both frameworks (default: all cores)")
-    p.add_argument("--budget", help="wall-clock budget of the run, a hard stop for its rounds: 90s, 10m, 1h (needs --rounds)")
+    p.add_argument("--budget", help="wall-clock budget of the run, a hard stop for its rounds: 90s, 10m, 1h (quick: 9m; needs rounds)")
     p.add_argument("--cell-budget", help="measurement seconds per cell outside rounds (default: suite's)")
-    p.add_argument("--rounds", help="measure train, infer and coldstart in up to N paired rounds of fresh processes (N >= 4; default: none)")
-    p.add_argument("--window", help="with --rounds: measuring seconds per process (default: 1)")
+    p.add_argument("--rounds", help="measure train, infer and coldstart in up to N paired rounds of fresh processes (N >= 4, or 0 for none; quick: 8, full: 0)")
+    p.add_argument("--window", help="with rounds: measuring seconds per process (quick: 0.5, full: 1)")
     p.add_argument("--timeout", help="seconds a cell may take before it is killed (default: 600)")
     p.add_argument("--memory-mb", help="memory cap per cell in MiB (default: 75%% of the machine's memory)")
     p.add_argument("--notes", help="free text stored with the run")
@@ -66,10 +66,19 @@ def plan_from(args: argparse.Namespace):
         timeout_s=timeout,
         memory_mb=memory,
         tensorboard=tensorboard_dir(args.tensorboard, frameworks),
-        rounds=positive_int("rounds", args.rounds) if args.rounds is not None else None,
+        rounds=rounds_option(args.rounds),
         window_s=options.seconds("measuring window", args.window),
         time_budget_s=options.duration("time budget", args.budget),
     )
+
+
+def rounds_option(value: str | None) -> int | None:
+    """``--rounds``: None (the suite's), 0 (no rounds) or a positive count, checked by the plan."""
+    from showdown.errors import positive_int
+
+    if value is None:
+        return None
+    return 0 if value.strip() == "0" else positive_int("rounds", value)
 
 
 def tensorboard_dir(value: str | None, frameworks: tuple[str, ...]) -> str | None:

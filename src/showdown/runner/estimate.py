@@ -90,13 +90,14 @@ def preview(past: Mapping[str, list[float]], plan: Any) -> tuple[str, float]:
     if plan.time_budget_s:
         if plan.time_budget_s < smallest:
             raise ConfigError(f"time budget {plan.time_budget_s:g} s cannot fit the cells outside rounds and one round: "
-                              f"the smallest that does is about {_ceil_minutes(smallest)} (estimated from {where})")
+                              f"the smallest that does is about {_budget_at_least(smallest)} (estimated from {where})")
         fits = min(plan.rounds, int((plan.time_budget_s - plain) // per_round)) if per_round else plan.rounds
         text += f"; about {fits} full rounds fit in the {plan.time_budget_s:g} s budget (decided comparisons drop out, so later rounds are shorter)"
     return text, smallest
 
 
-def _ceil_minutes(seconds: float) -> str:
+def _budget_at_least(seconds: float) -> str:
+    """A budget at least ``seconds`` long, as ``--budget`` takes it: whole 10 s under 2 minutes, else whole minutes."""
     import math
 
-    return f"{math.ceil(seconds / 60.0)}m"
+    return f"{math.ceil(seconds / 10.0) * 10}s" if seconds < 120 else f"{math.ceil(seconds / 60.0)}m"
