@@ -59,6 +59,8 @@ def test_ranking_follows_the_weights(run):
     assert memory.ranking[0]["framework"] == "tensorflow"
     ev = memory.dimensions["memory"]["evidence"]
     assert ev and all(set(e["values"]) == {"torch", "tensorflow"} for e in ev)
+    # outside rounds there is nothing to resample, and nothing is said about it
+    assert speed.stability is None and speed.halves_agree is None and advisor.leader_stability_text(speed) == ""
 
 
 def test_flip_point_is_where_the_lead_vanishes(run):

@@ -1,10 +1,11 @@
-"""A run in rounds as the claims see it: one side per (framework, mode), compared round by round."""
+"""A run in rounds as the claims and the advisor see it: one side per (framework, mode), compared round by round."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from showdown.analysis import advisor as A
 from showdown.analysis import claims as C
 from showdown.analysis import compare
 from showdown.analysis import evidence as E
@@ -17,18 +18,20 @@ from showdown.store import Store
 STEP = {("torch", "eager"): 0.010, ("tensorflow", "function"): 0.0125, ("tensorflow", "eager"): 0.050}
 
 
-def _run(tmp_path, canary_drift=0.0):
+def _run(tmp_path, canary_drift=0.0, tilt=None, seed=0):
+    """``tilt(r)``: a factor on TensorFlow's function-mode step in round ``r``."""
     store = Store.open(tmp_path / "s.sqlite")
     plan = P.suite("quick", workloads=("cnn",), scenarios=("train",), rounds=6, threads=2)
     run_id = X.start(store, plan, ["run"])
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     sides = plan.sides()
     for r in range(1, 7):
         machine = np.exp(rng.normal(0, 0.2))  # a round's machine state, shared by its processes
         store.add_cells(run_id, [(f"{k}/r{r}", {**c, "round": r, "order": i, "window_s": 1.0, "warmup_steps": None}) for i, (k, c) in enumerate(sides.items())])
         for cell in [c for c in store.cells(run_id) if c.key.endswith(f"/r{r}")]:
             store.start_cell(cell.id)
-            step = STEP[(cell.config["framework"], cell.config["mode"])] * machine * np.exp(rng.normal(0, 0.01))
+            side = (cell.config["framework"], cell.config["mode"])
+            step = STEP[side] * (tilt(r) if tilt and side == ("tensorflow", "function") else 1.0) * machine * np.exp(rng.normal(0, 0.01))
             store.add_samples(cell.id, "step_time", list(step * np.exp(rng.normal(0, 0.02, 15))), unit="s")
             X.summarize_cell(store, cell.id)
             store.finish_cell(cell.id, status="ok", result={"canary_s": [0.003 * (1 + canary_drift * r)] * 2, "first_call_s": step,
@@ -92,3 +95,47 @@ def test_a_verdict_resting_on_a_borderline_condition_is_unstable():
     steady = V.from_comparison("train mlp", compare_rounds(a, {r: 0.013 for r in a}, name_a="torch eager", name_b="tensorflow function").to_dict(), "torch eager")
     assert V.stability([steady], "supported") == (1.0, True)
     assert V.stability([V.Finding("x", 1.2, 1.1, 1.3, "holds")], "supported") == (None, None)  # no rounds: nothing to resample
+
+
+def test_the_advice_says_how_stable_its_leader_is(tmp_path):
+    store, run_id = _run(tmp_path)
+    advice = A.advise(store, run_id, A.load_profile("research"))
+    assert advice.ranking[0]["framework"] == "torch" and set(advice.dimensions) == {"training_speed", "memory"}  # memory: equal here
+    assert advice.stability == 1.0 and advice.halves_agree is True
+    assert A.leader_stability_text(advice) == "torch leads in 100% of resamples of the rounds; odd and even rounds agree"
+    assert advice.to_dict()["stability"] == 1.0
+
+
+def test_a_leader_by_a_hair_is_unstable_over_resamples(tmp_path):
+    # TensorFlow's function mode as fast as torch eager on average over the rounds: 3 % slower in odd
+    # rounds, 3 % faster in even ones; the leader depends on which rounds a rerun would see
+    store, run_id = _run(tmp_path, tilt=lambda r: 0.8 * (1.03 if r % 2 else 0.97))  # 0.8: 0.0125 s down to torch's 0.010
+    advice = A.advise(store, run_id, A.load_profile("research"))
+    assert 0.2 < advice.stability < 0.9 and advice.halves_agree is False, advice.stability
+    assert A.leader_stability_text(advice).endswith("; odd and even rounds disagree")
+    view = E.RunView(store, run_id)
+    assert view.round_numbers() == [1, 2, 3, 4, 5, 6]
+    torch = next(c for c in view.cells if c.config["framework"] == "torch")
+    by_round = view.rounds(torch, "step_time")
+    # a resample repeats rounds: the side's centre is the geometric mean over the picks, repeats included
+    picked = view.resampled([2, 2, 5]).median(torch, "step_time")
+    assert picked == pytest.approx(float(np.exp(np.mean(np.log([by_round[2], by_round[2], by_round[5]])))))
+    assert view.resampled([9]).median(torch, "step_time") is None  # no such round: no value, not the whole run's
+    assert view.median(torch, "step_time") == pytest.approx(float(np.exp(np.mean(np.log(list(by_round.values()))))))
+
+
+def test_compare_says_whether_two_runs_agree_beyond_their_intervals(tmp_path):
+    _, first = _run(tmp_path)
+    _, rerun = _run(tmp_path, seed=1)  # the same machine again: other noise, the same effect
+    store, faster = _run(tmp_path, tilt=lambda r: 0.7, seed=2)  # now TensorFlow's function mode is 1.14× faster than torch eager
+    same = compare.disagreements(store, first, rerun)
+    assert same["compared"] == 2 and same["disagree"] == []  # torch eager against each TensorFlow mode
+    assert compare.disagreement_lines(same, first, rerun, True) == [f"the two runs agree within their 95 % intervals on all {same['compared']} framework comparisons they share"]
+    found = compare.disagreements(store, first, faster)
+    (d,) = [d for d in found["disagree"] if {d["side_a"], d["side_b"]} == {"torch eager", "tensorflow function"}]
+    assert d["opposite"] is True and d["group"] == "train/cnn/default/bs32" and d["metric"] == "step_time"
+    assert (d["a"]["ratio"] - 1) * (d["b"]["ratio"] - 1) < 0 and max(d["a"]["ci_low"], d["b"]["ci_low"]) > min(d["a"]["ci_high"], d["b"]["ci_high"])
+    lines = compare.disagreement_lines(found, first, faster, True)
+    assert lines[0].startswith(f"the two runs disagree beyond their 95 % intervals on {len(found['disagree'])} of {found['compared']}")
+    assert "same machine and versions" in lines[0] and any("opposite verdicts" in line for line in lines[1:])
+    assert "environments differ" in compare.disagreement_lines(found, first, faster, False)[0]

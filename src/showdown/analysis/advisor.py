@@ -12,14 +12,14 @@ profile are in :data:`PROFILES`; a TOML file gives a user's own (see :func:`load
 from __future__ import annotations
 
 import math
+import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomllib
-
 from showdown.analysis import dimensions as D
 from showdown.analysis.evidence import RunView
+from showdown.analysis.verdict import over_resamples, resampled_text
 from showdown.errors import ConfigError, unknown
 from showdown.store import Store
 
@@ -99,6 +99,10 @@ class Advice:
     paths: list[dict[str, Any]]
     unmeasured: list[dict[str, str]] = field(default_factory=list)
     missing: str | None = None
+    # in rounds: the share of resamples of the rounds that keep the leader, and whether the odd
+    # and the even rounds alone give the same leader (see :func:`stability`)
+    stability: float | None = None
+    halves_agree: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict."""
@@ -117,10 +121,48 @@ def advise(store: Store, run_id: str, profile: Profile) -> Advice:
         return Advice(run_id, profile.name, profile.description, profile.weights, [], usable, [], paths, unmeasured,
                       missing="showdown run --suite quick (measures every dimension for both frameworks)")
     weights = {n: profile.weights[n] for n in usable}
-    totals = {fw: _total(weights, usable, fw) for fw in frameworks}
-    ranking = [{"framework": fw, "score": totals[fw]} for fw in sorted(frameworks, key=lambda f: -totals[f])]
+    ranking = _ranking(weights, usable, frameworks)
+    share, halves = stability(view, weights, usable, ranking[0]["framework"])
     return Advice(run_id, profile.name, profile.description, profile.weights, ranking, usable,
-                  flips(weights, usable, ranking), paths, unmeasured)
+                  flips(weights, usable, ranking), paths, unmeasured, stability=share, halves_agree=halves)
+
+
+def _ranking(weights: dict[str, float], dims: dict[str, dict[str, Any]], frameworks: list[str]) -> list[dict[str, Any]]:
+    totals = {fw: _total(weights, dims, fw) for fw in frameworks}
+    return [{"framework": fw, "score": totals[fw]} for fw in sorted(frameworks, key=lambda f: -totals[f])]
+
+
+def stability(view: RunView, weights: dict[str, float], dims: dict[str, dict[str, Any]], leader: str,
+              n_boot: int = 200, seed: int = 0) -> tuple[float | None, bool | None]:
+    """How a rerun would likely see the ranking: ``(share of resamples, halves agree)``.
+
+    The run's rounds are resampled with replacement (the same rounds for every side, since a round
+    ran them all); each dimension read from process medians is scored again on the resampled
+    rounds, the others keep their scores, and the frameworks are ranked again. Returns the share
+    of resamples in which ``leader`` still comes first, and whether the odd rounds alone and the
+    even rounds alone put the same framework first. ``(None, None)`` when no weighed dimension
+    comes from rounds or the run has fewer than 2 rounds.
+    """
+    rounds = view.round_numbers()
+    if len(rounds) < 2 or not any(D.DIMENSIONS[n].by_round for n in weights):
+        return None, None
+    frameworks = list(dims[next(iter(dims))]["scores"])
+
+    def first(picks: Any) -> str | None:
+        seen = view.resampled(int(r) for r in picks)
+        again = {n: (D.DIMENSIONS[n].score(seen) if D.DIMENSIONS[n].by_round else d) for n, d in dims.items()}
+        if any(d is None or not set(frameworks) <= set(d["scores"]) for d in again.values()):
+            return None  # a side missing from every picked round: no ranking from this resample
+        return _ranking(weights, again, frameworks)[0]["framework"]
+
+    return over_resamples(rounds, first, leader, n_boot, seed)
+
+
+def leader_stability_text(advice: Advice) -> str:
+    """``"torch leads in 96% of resamples of the rounds; odd and even rounds agree"``, or "" outside rounds."""
+    if not advice.ranking:
+        return ""
+    return resampled_text(f"{advice.ranking[0]['framework']} leads", advice.stability, advice.halves_agree)
 
 
 def _total(weights: dict[str, float], dims: dict[str, dict[str, Any]], fw: str) -> float:

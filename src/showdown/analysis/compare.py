@@ -117,6 +117,62 @@ def runs(store: Store, run_a: str, run_b: str) -> tuple[list[Row], list[str]]:
     return rows, diffs
 
 
+def disagreements(store: Store, run_a: str, run_b: str) -> dict[str, Any]:
+    """The framework comparisons both runs measured, and those on which they disagree beyond their intervals.
+
+    Two runs of one machine and versions ask the same questions; a method whose intervals cover
+    what a rerun sees gives overlapping intervals. A comparison disagrees when its two 95 %
+    intervals do not overlap; it is *opposite* when each run's interval excludes 1 on its own side
+    (one run says faster, the other slower).
+
+    Returns:
+        ``{"compared": n, "disagree": [{"group", "metric", "side_a", "side_b", "opposite",
+        "a": {"ratio", "ci_low", "ci_high", "text"}, "b": {...}}]}``, ratios > 1 meaning
+        ``side_a`` better, as in :func:`frameworks`.
+    """
+    ra = {(r.group, r.metric, r.side_a, r.side_b): r.comparison for r in frameworks(store, run_a)}
+    rb = {(r.group, r.metric, r.side_a, r.side_b): r.comparison for r in frameworks(store, run_b)}
+    common = [k for k in sorted(ra.keys() & rb.keys()) if _interval(ra[k]) and _interval(rb[k])]
+    out = []
+    for key in common:
+        (la, ha), (lb, hb) = _interval(ra[key]), _interval(rb[key])
+        if ha < lb or hb < la:
+            opposite = (la > 1.0 and hb < 1.0) or (ha < 1.0 and lb > 1.0)
+            out.append({**dict(zip(("group", "metric", "side_a", "side_b"), key)), "opposite": opposite,
+                        "a": _brief(ra[key]), "b": _brief(rb[key])})
+    return {"compared": len(common), "disagree": out}
+
+
+def _interval(cmp: dict[str, Any]) -> tuple[float, float] | None:
+    low, high = cmp.get("ci_low"), cmp.get("ci_high")
+    return (float(low), float(high)) if isinstance(low, (int, float)) and isinstance(high, (int, float)) else None
+
+
+def _brief(cmp: dict[str, Any]) -> dict[str, Any]:
+    return {k: cmp.get(k) for k in ("ratio", "ci_low", "ci_high", "text")}
+
+
+def disagreement_lines(found: dict[str, Any], run_a: str, run_b: str, same_environment: bool) -> list[str]:
+    """What :func:`disagreements` found, in words: a headline, then one line per disagreement."""
+    n, bad = found["compared"], found["disagree"]
+    if not n:
+        return []
+    if not bad:
+        return [f"the two runs agree within their 95 % intervals on all {n} framework comparisons they share"]
+    why = ("same machine and versions: the intervals did not cover what a rerun sees" if same_environment
+           else "the environments differ (above), which may explain it")
+    lines = [f"the two runs disagree beyond their 95 % intervals on {len(bad)} of {n} framework comparisons ({why})"]
+    for d in bad:
+        kind = "; opposite verdicts" if d["opposite"] else ""
+        lines.append(f"{d['group']} {d['metric']}, {d['side_a']} against {d['side_b']} (> 1: {d['side_a']} better{kind}): "
+                     f"{run_a} {_ratio(d['a'])}, {run_b} {_ratio(d['b'])}")
+    return lines
+
+
+def _ratio(brief: dict[str, Any]) -> str:
+    return f"{brief['ratio']:.2f}× (95% CI {brief['ci_low']:.2f}–{brief['ci_high']:.2f})"
+
+
 def _values(view: Any, cell: CellRecord, metric: str) -> list[float]:
     """What one run contributes to a run-vs-run comparison: its process medians for a side measured
     in rounds (the process is the unit), else the cell's samples."""

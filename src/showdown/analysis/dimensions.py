@@ -34,6 +34,9 @@ class Dimension:
     lower_is_better: bool
     command: str
     read: Callable[[E.RunView], Readings]
+    # whether its readings are process medians, which a resample of the rounds changes
+    # (memory is one reading per side, deployment and devx are outside rounds)
+    by_round: bool = False
 
     def score(self, view: E.RunView) -> dict[str, Any] | None:
         """Scores and evidence from the run (None without any condition both frameworks measured)."""
@@ -126,12 +129,12 @@ def _devx(view: E.RunView) -> Readings:
 
 
 DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
-    Dimension("training_speed", "median training step time, default modes", "s", True, "showdown run --scenarios train", _medians("train", "step_time")),
+    Dimension("training_speed", "median training step time, default modes", "s", True, "showdown run --scenarios train", _medians("train", "step_time"), by_round=True),
     Dimension("time_to_accuracy", "median time to the accuracy target on digits", "s", True, "showdown run --scenarios accuracy", _medians("accuracy", "time_to_accuracy")),
     Dimension("inference_latency", "median latency at batch ≤ 8, default modes", "s", True, "showdown run --scenarios infer --batch-sizes 1 8",
-              _medians("infer", "latency", batch_size=lambda b: b is not None and b <= 8)),
-    Dimension("throughput", "samples per second at the largest inference batch, default modes", "samples/s", False, "showdown run --scenarios infer --batch-sizes 1 32", _largest_batch),
-    Dimension("cold_start", "fresh interpreter to the second prediction", "s", True, "showdown run --scenarios coldstart", _medians("coldstart", "coldstart_total", default_mode=False)),
+              _medians("infer", "latency", batch_size=lambda b: b is not None and b <= 8), by_round=True),
+    Dimension("throughput", "samples per second at the largest inference batch, default modes", "samples/s", False, "showdown run --scenarios infer --batch-sizes 1 32", _largest_batch, by_round=True),
+    Dimension("cold_start", "fresh interpreter to the second prediction", "s", True, "showdown run --scenarios coldstart", _medians("coldstart", "coldstart_total", default_mode=False), by_round=True),
     Dimension("memory", "peak resident memory above baseline, training and inference", "MB", True, "showdown run --scenarios train infer", _memory),
     Dimension("dynamic_shapes", "a first pass over unseen input shapes (retraces included), default modes", "s", True, "showdown run --scenarios dynamic", _medians("dynamic", "first_pass")),
     Dimension("deployment", "share of deployment paths × workloads exported, run and verified", "share", False, "showdown deploy", _deployment),

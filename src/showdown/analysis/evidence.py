@@ -11,6 +11,7 @@ pair each framework's cells under one of three *pairings*:
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,10 +25,15 @@ PAIRINGS = ("default", "best", "eager")
 
 @dataclass
 class RunView:
-    """The ok cells of one run, with cached sample and summary access."""
+    """The ok cells of one run, with cached sample and summary access.
+
+    ``picks`` (see :meth:`resampled`) restricts a side measured in rounds to those rounds, with
+    repeats, in :meth:`stats` and :meth:`median`; None takes every round.
+    """
 
     store: Store
     run_id: str
+    picks: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         from showdown.analysis.sides import merge
@@ -38,6 +44,17 @@ class RunView:
         self.cells = self.sides.cells
         self._summaries = {(s.cell_id, s.metric): s.stats for s in self.store.summaries(self.run_id)}
         self._samples: dict[tuple[int, str], list[float]] = {}
+        self._rounds: dict[tuple[int, str], dict[int, float]] = {}
+
+    def resampled(self, picks: Iterable[int]) -> RunView:
+        """The same run seen through a resample of its rounds (the caches are shared, nothing is reread)."""
+        view = copy.copy(self)
+        view.picks = tuple(picks)
+        return view
+
+    def round_numbers(self) -> list[int]:
+        """Every round number of the run's sides measured in rounds, ascending (empty outside rounds)."""
+        return sorted({m.config["round"] for group in self.sides.members.values() for m in group})
 
     def of(self, scenario: str, **match: Any) -> list[CellRecord]:
         """Ok cells of ``scenario`` whose config matches every ``key=value`` (a callable value is a predicate)."""
@@ -68,7 +85,10 @@ class RunView:
         """Round → process median of a side measured in rounds (empty otherwise)."""
         from showdown.analysis.sides import process_medians
 
-        return process_medians(self.store, self.sides, cell, metric, self._summaries)
+        key = (cell.id, metric)
+        if key not in self._rounds:
+            self._rounds[key] = process_medians(self.store, self.sides, cell, metric, self._summaries)
+        return self._rounds[key]
 
     def stats(self, cell: CellRecord, metric: str) -> dict[str, Any] | None:
         """The stored summary of one metric of a cell (None when not summarised).
@@ -77,7 +97,9 @@ class RunView:
         with the t-interval over processes as ``ci_low``/``ci_high`` and the count as ``n``.
         """
         if self.sides.rounds_of(cell):
-            return _over_processes(list(self.rounds(cell, metric).values()))
+            by_round = self.rounds(cell, metric)
+            picked = by_round.values() if self.picks is None else [by_round[r] for r in self.picks if r in by_round]
+            return _over_processes(list(picked))
         return self._summaries.get((cell.id, metric))
 
     def median(self, cell: CellRecord, metric: str) -> float | None:
@@ -85,6 +107,8 @@ class RunView:
         stats = self.stats(cell, metric)
         if stats and stats.get("median") is not None:
             return float(stats["median"])
+        if self.picks is not None and self.sides.rounds_of(cell):
+            return None  # none of the picked rounds has this side
         values = sorted(self.samples(cell, metric))
         return values[len(values) // 2] if values else None
 

@@ -22,7 +22,7 @@ which command would produce it (verdict ``no data``).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -145,10 +145,21 @@ def stability(findings: Sequence[Finding], label: str, n_boot: int = 200, seed: 
             out.append(f)
         return decide(out)[0]
 
+    return over_resamples(rounds, judged, label, n_boot, seed)
+
+
+def over_resamples(rounds: Sequence[int], judge: Callable[[Sequence[int]], str | None], answer: str, n_boot: int = 200,
+                   seed: int = 0) -> tuple[float, bool | None]:
+    """``(share, halves agree)``: how often ``judge`` gives ``answer`` on resamples of ``rounds``
+    (with replacement, as many as there are), and whether it gives the same on the odd rounds alone
+    as on the even ones (None with fewer than 2 of either, or when either gives no answer)."""
     rng = np.random.default_rng(seed)
-    share = sum(judged(rng.choice(rounds, len(rounds))) == label for _ in range(n_boot)) / n_boot
+    share = sum(judge(rng.choice(rounds, len(rounds))) == answer for _ in range(n_boot)) / n_boot
     odd, even = rounds[0::2], rounds[1::2]
-    return share, (judged(odd) == judged(even) if min(len(odd), len(even)) >= 2 else None)
+    if min(len(odd), len(even)) < 2:
+        return share, None
+    a, b = judge(odd), judge(even)
+    return share, (a == b if a is not None and b is not None else None)
 
 
 def decide(findings: Sequence[Finding]) -> tuple[str, tuple[str, ...]]:
@@ -243,10 +254,15 @@ def verdict(cid: str, claim: str, findings: Sequence[Finding], *, better: str, w
 
 def stability_text(v: Verdict) -> str:
     """``"stable in 97% of resamples of the rounds; odd and even rounds agree"``, or "" outside rounds."""
-    if v.stability is None:
+    return resampled_text("stable", v.stability, v.halves_agree)
+
+
+def resampled_text(what: str, share: float | None, halves: bool | None) -> str:
+    """``"{what} in 97% of resamples of the rounds; odd and even rounds agree"``, or "" without a share."""
+    if share is None:
         return ""
-    halves = {True: "; odd and even rounds agree", False: "; odd and even rounds disagree", None: ""}[v.halves_agree]
-    return f"stable in {100 * v.stability:.0f}% of resamples of the rounds{halves}"
+    agree = {True: "; odd and even rounds agree", False: "; odd and even rounds disagree", None: ""}[halves]
+    return f"{what} in {100 * share:.0f}% of resamples of the rounds{agree}"
 
 
 def missing(cid: str, claim: str, command: str, what: str) -> Verdict:

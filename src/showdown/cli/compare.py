@@ -1,4 +1,5 @@
-"""``showdown compare RUN_A RUN_B``: two runs cell by cell, with significance."""
+"""``showdown compare RUN_A RUN_B``: two runs cell by cell, with significance, and the framework
+comparisons on which they disagree beyond their intervals."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     store = options.open_store(args, create=False)
     a, b = store.resolve_run(args.run_a), store.resolve_run(args.run_b)
     rows, diffs = compare.runs(store, a, b)
-    terminal.show_run_comparison(a, b, rows, diffs, as_json=args.json)
+    terminal.show_run_comparison(a, b, rows, diffs, as_json=args.json, disagree=compare.disagreements(store, a, b))
     if args.out:
         from pathlib import Path
 

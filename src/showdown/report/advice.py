@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.markup import escape
 from rich.table import Table
 
-from showdown.analysis.advisor import Advice
+from showdown.analysis.advisor import Advice, leader_stability_text
 from showdown.report.terminal import console_for_tables
 from showdown.report.ticks import duration
 
@@ -18,6 +18,8 @@ def show(advice: Advice) -> None:
         console.print(f"[yellow]no measured dimension to weigh: run {escape(advice.missing)}[/]")
     for i, row in enumerate(advice.ranking, 1):
         console.print(f"  {i}. [bold]{row['framework']}[/] score {row['score']:.3f}")
+    if leader_stability_text(advice):
+        console.print(f"  {leader_stability_text(advice)}")
     if advice.dimensions:
         frameworks = [r["framework"] for r in advice.ranking]
         table = Table(title="dimensions (1 = best measured; weight from the profile)")

@@ -26,8 +26,11 @@ def render(store: Any, run_a: str, run_b: str) -> str:
 
     rows, diffs = compare.runs(store, run_a, run_b)
     va, vb = claims.evaluate(store, run_a), claims.evaluate(store, run_b)
-    env = section("differences", "environment differences",
-                  join(tag("p", d, class_="warn") for d in diffs) if diffs else tag("p", "no differences in the recorded environment", class_="muted"))
+    found = compare.disagreements(store, run_a, run_b)
+    agreement = [tag("p", line, class_="warn" if found["disagree"] else "muted") for line in compare.disagreement_lines(found, run_a, run_b, not diffs)]
+    env = section("differences", "environment differences, and whether the runs agree",
+                  join(tag("p", d, class_="warn") for d in diffs) if diffs else tag("p", "no differences in the recorded environment", class_="muted"),
+                  *agreement)
     claim_rows = [(a.id, a.claim, badge(a.verdict), a.effect, badge(b.verdict), b.effect,
                    Raw(tag("strong", "changed", class_="sig")) if a.verdict != b.verdict else "") for a, b in zip(va, vb)]
     claims_html = section("claims", "claims", table(("id", "claim", run_a, "effect", run_b, "effect", ""), claim_rows))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from showdown.analysis.advisor import Advice
+from showdown.analysis.advisor import Advice, leader_stability_text
 from showdown.analysis.verdict import Verdict, stability_text
 
 
@@ -33,6 +33,8 @@ def render(data: dict[str, Any], verdicts: list[Verdict], advice: Advice, files:
     if advice.missing:
         lines.append(f"No measured dimension to weigh: run `{advice.missing}`.")
     lines += [f"{i}. **{r['framework']}** — score {r['score']:.3f}" for i, r in enumerate(advice.ranking, 1)]
+    if leader_stability_text(advice):
+        lines += ["", cell(leader_stability_text(advice))]
     lines += [""] + [f"- {cell(f)}" for f in advice.flips]
     if advice.paths:
         lines += ["", "Deployment paths, best first: " + ", ".join(f"{p['path']} ({p['score']:.2f})" for p in advice.paths)]

@@ -289,16 +289,25 @@ def _ratios(console: Console, comparisons: list[dict[str, Any]], break_even: lis
         console.print(f"compile {b['cell']}: {b['compile_s']:.2f} s up front; pays for itself {steps}")
 
 
-def show_run_comparison(a: str, b: str, rows: list[Any], diffs: list[str], *, as_json: bool = False) -> None:
-    """Two runs, cell by cell."""
+def show_run_comparison(a: str, b: str, rows: list[Any], diffs: list[str], *, as_json: bool = False,
+                        disagree: dict[str, Any] | None = None) -> None:
+    """Two runs, cell by cell; ``disagree`` is :func:`showdown.analysis.compare.disagreements`."""
     from dataclasses import asdict
 
+    from rich.markup import escape
+
+    from showdown.analysis.compare import disagreement_lines
+
     if as_json:
-        dump_json({"run_a": a, "run_b": b, "environment_differences": diffs, "rows": [asdict(r) for r in rows]})
+        dump_json({"run_a": a, "run_b": b, "environment_differences": diffs, "rows": [asdict(r) for r in rows], "disagreements": disagree})
         return
     console = console_for_tables()
     for d in diffs:
         console.print(f"[yellow]⚠ environments differ: {d}[/]")
+    lines = disagreement_lines(disagree, a, b, not diffs) if disagree else []
+    for i, line in enumerate(lines):
+        style = "green" if not disagree["disagree"] else "bold yellow" if i == 0 else "yellow"
+        console.print(f"[{style}]{'⚠ ' if disagree['disagree'] and i == 0 else '  ' if i else ''}{escape(line)}[/]")
     table = Table(title=f"{a} vs {b}")
     for col in ("cell", "metric", "verdict"):
         table.add_column(col)
