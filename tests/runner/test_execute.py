@@ -132,7 +132,7 @@ BAD = [
     (["run", "--cell-budget", "soon"], "cell budget must be a number of seconds, got 'soon'"),
     (["run", "--rounds", "0", "--budget", "10m"], "a time budget (600 s) bounds the rounds: add --rounds N (N >= 4)"),
     (["run", "--rounds", "2"], "rounds must be 0 (no rounds) or at least 4, got 2"),
-    (["run", "--rounds", "4", "--budget", "5s", "--scenarios", "train"], "time budget 5 s cannot fit the cells outside rounds and one round: the smallest that does is about 20s (estimated from defaults)"),
+    (["run", "--rounds", "4", "--budget", "5s", "--scenarios", "train"], "time budget 5 s cannot fit the cells outside rounds and one round: the smallest that does is about 10s (estimated from defaults)"),
 ]
 
 

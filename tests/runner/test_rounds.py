@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -186,3 +187,9 @@ def test_history_replaces_the_defaults(tmp_path, monkeypatch):
     assert estimate.process_s({}, "steady/tensorflow/mlp/default", {"framework": "tensorflow"}, 0.5, parts=3) == 5.0 + 2 * 1.0 + 3 * 0.5
     text, smallest = estimate.preview(past, plan)
     assert smallest == 3.0 + 1.0 + 2 * (5.0 + 1.0) and "estimated from this database's earlier processes for 2 of 2" in text
+    # a budget that fits a round but not the 5 the earliest decision needs says so, and names one that does
+    short, _ = estimate.preview(past, replace(plan, rounds=8, time_budget_s=60.0))
+    assert "about 3 full rounds fit in the 60 s budget" in short
+    assert short.endswith("fewer than 5 rounds cannot decide any comparison (the intervals stay wide and the claims"
+                          " inconclusive where the effect is small): --budget 80s would fit 5")
+    assert "cannot decide" not in estimate.preview(past, replace(plan, rounds=8, time_budget_s=90.0))[0]

@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run a benchmark suite and store every sample", description=__doc__)
     p.add_argument("--suite", default="quick", help="quick (about 11 min on 2 cores) or full (default: quick)")
     p.add_argument("--frameworks", nargs="+", metavar="F", help="torch, tensorflow (default: both)")
-    p.add_argument("--workloads", nargs="+", metavar="W", help="mlp, cnn, lstm, transformer (default: all)")
+    p.add_argument("--workloads", nargs="+", metavar="W", help="mlp, cnn, lstm, transformer (quick: cnn; full: all)")
     p.add_argument("--scenarios", nargs="+", metavar="S", help="train, infer, serve, dynamic, accuracy, coldstart")
     p.add_argument("--modes", nargs="+", metavar="M", help="eager, compiled (torch), function, xla (tensorflow)")
     p.add_argument("--batch-sizes", nargs="+", metavar="N", help="batch sizes for train and infer")

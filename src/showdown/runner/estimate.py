@@ -93,7 +93,19 @@ def preview(past: Mapping[str, list[float]], plan: Any) -> tuple[str, float]:
                               f"the smallest that does is about {_budget_at_least(smallest)} (estimated from {where})")
         fits = min(plan.rounds, int((plan.time_budget_s - plain) // per_round)) if per_round else plan.rounds
         text += f"; about {fits} full rounds fit in the {plan.time_budget_s:g} s budget (decided comparisons drop out, so later rounds are shorter)"
+        text += _too_few(fits, plan.rounds, plain, per_round)
     return text, smallest
+
+
+def _too_few(fits: int, rounds: int, plain: float, per_round: float) -> str:
+    """The warning when fewer rounds fit than the earliest decision needs ("" otherwise)."""
+    from showdown.measure.paired import MIN_ROUNDS
+
+    needed = MIN_ROUNDS + 1  # looks start at MIN_ROUNDS, and a decision needs two consecutive looks that agree
+    if fits >= needed or rounds < needed:
+        return ""
+    return (f"; fewer than {needed} rounds cannot decide any comparison (the intervals stay wide and the claims"
+            f" inconclusive where the effect is small): --budget {_budget_at_least(plain + needed * per_round)} would fit {needed}")
 
 
 def _budget_at_least(seconds: float) -> str:
