@@ -8,7 +8,7 @@ from showdown.runner import plan as P
 
 def test_quick_suite_covers_both_frameworks_in_rounds_within_a_budget():
     plan = P.suite("quick", threads=2)
-    assert plan.workloads == ("cnn",) and plan.rounds == 8 and plan.time_budget_s == 540
+    assert plan.workloads == ("cnn",) and plan.rounds == 12 and plan.time_budget_s == 540
     sides = plan.sides()
     cells = dict(plan.cells())
     for fw in ("torch", "tensorflow"):
