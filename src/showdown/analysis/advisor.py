@@ -122,7 +122,7 @@ def advise(store: Store, run_id: str, profile: Profile) -> Advice:
                       missing="showdown run --suite quick (measures every dimension for both frameworks)")
     weights = {n: profile.weights[n] for n in usable}
     ranking = _ranking(weights, usable, frameworks)
-    share, halves = stability(view, weights, usable, ranking[0]["framework"])
+    share, halves = stability(view, weights, usable, frameworks, ranking[0]["framework"])
     return Advice(run_id, profile.name, profile.description, profile.weights, ranking, usable,
                   flips(weights, usable, ranking), paths, unmeasured, stability=share, halves_agree=halves)
 
@@ -132,7 +132,7 @@ def _ranking(weights: dict[str, float], dims: dict[str, dict[str, Any]], framewo
     return [{"framework": fw, "score": totals[fw]} for fw in sorted(frameworks, key=lambda f: -totals[f])]
 
 
-def stability(view: RunView, weights: dict[str, float], dims: dict[str, dict[str, Any]], leader: str,
+def stability(view: RunView, weights: dict[str, float], dims: dict[str, dict[str, Any]], frameworks: list[str], leader: str,
               n_boot: int = 200, seed: int = 0) -> tuple[float | None, bool | None]:
     """How a rerun would likely see the ranking: ``(share of resamples, halves agree)``.
 
@@ -146,7 +146,6 @@ def stability(view: RunView, weights: dict[str, float], dims: dict[str, dict[str
     rounds = view.round_numbers()
     if len(rounds) < 2 or not any(D.DIMENSIONS[n].by_round for n in weights):
         return None, None
-    frameworks = list(dims[next(iter(dims))]["scores"])
 
     def first(picks: Any) -> str | None:
         seen = view.resampled(int(r) for r in picks)

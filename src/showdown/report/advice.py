@@ -18,8 +18,8 @@ def show(advice: Advice) -> None:
         console.print(f"[yellow]no measured dimension to weigh: run {escape(advice.missing)}[/]")
     for i, row in enumerate(advice.ranking, 1):
         console.print(f"  {i}. [bold]{row['framework']}[/] score {row['score']:.3f}")
-    if leader_stability_text(advice):
-        console.print(f"  {leader_stability_text(advice)}")
+    if stable := leader_stability_text(advice):
+        console.print(f"  {stable}")
     if advice.dimensions:
         frameworks = [r["framework"] for r in advice.ranking]
         table = Table(title="dimensions (1 = best measured; weight from the profile)")

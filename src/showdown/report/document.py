@@ -87,8 +87,8 @@ def advice_section(advice: Advice, rankings: dict[str, list[dict[str, Any]]]) ->
     if advice.missing:
         parts.append(tag("p", f"no measured dimension to weigh: run {advice.missing}", class_="warn"))
     parts.append(tag("ol", join(tag("li", join([tag("strong", r["framework"]), f" score {r['score']:.3f}"])) for r in advice.ranking)))
-    if leader_stability_text(advice):
-        parts.append(tag("p", leader_stability_text(advice), class_="muted"))
+    if stable := leader_stability_text(advice):
+        parts.append(tag("p", stable, class_="muted"))
     fws = [r["framework"] for r in advice.ranking]
     rows = []
     for name, d in advice.dimensions.items():

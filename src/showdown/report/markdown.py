@@ -33,8 +33,8 @@ def render(data: dict[str, Any], verdicts: list[Verdict], advice: Advice, files:
     if advice.missing:
         lines.append(f"No measured dimension to weigh: run `{advice.missing}`.")
     lines += [f"{i}. **{r['framework']}** — score {r['score']:.3f}" for i, r in enumerate(advice.ranking, 1)]
-    if leader_stability_text(advice):
-        lines += ["", cell(leader_stability_text(advice))]
+    if stable := leader_stability_text(advice):
+        lines += ["", cell(stable)]
     lines += [""] + [f"- {cell(f)}" for f in advice.flips]
     if advice.paths:
         lines += ["", "Deployment paths, best first: " + ", ".join(f"{p['path']} ({p['score']:.2f})" for p in advice.paths)]

@@ -304,10 +304,13 @@ def show_run_comparison(a: str, b: str, rows: list[Any], diffs: list[str], *, as
     console = console_for_tables()
     for d in diffs:
         console.print(f"[yellow]⚠ environments differ: {d}[/]")
-    lines = disagreement_lines(disagree, a, b, not diffs) if disagree else []
-    for i, line in enumerate(lines):
-        style = "green" if not disagree["disagree"] else "bold yellow" if i == 0 else "yellow"
-        console.print(f"[{style}]{'⚠ ' if disagree['disagree'] and i == 0 else '  ' if i else ''}{escape(line)}[/]")
+    headline, *details = disagreement_lines(disagree, a, b, not diffs) if disagree else [""]
+    if headline and disagree["disagree"]:
+        console.print(f"[bold yellow]⚠ {escape(headline)}[/]")
+        for line in details:
+            console.print(f"[yellow]  {escape(line)}[/]")
+    elif headline:
+        console.print(f"[green]{escape(headline)}[/]")
     table = Table(title=f"{a} vs {b}")
     for col in ("cell", "metric", "verdict"):
         table.add_column(col)
