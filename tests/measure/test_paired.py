@@ -146,3 +146,55 @@ def test_drift_is_reported_by_compare_rounds():
     assert cmp.comparison.text.startswith("depends on the machine's state (the canary varied 24% over the rounds")
     steady = P.compare_rounds(a, b, name_a="a", name_b="b", canary={r: 0.005 for r in range(1, 7)})
     assert steady.drift["drifting"] is False and steady.comparison.text.startswith("a 1.20× faster")
+
+
+def test_two_stage_bootstrap_draws_sessions_then_rounds():
+    # two sessions of 3 rounds; one session-resample position draws session 0, then 3 of its rounds
+    rng = np.random.default_rng(0)
+    picks, labels = P.resample(6, [1, 1, 1, 2, 2, 2], rng)
+    assert picks.size == 6 and labels == [0, 0, 0, 1, 1, 1]
+    for block in (picks[:3], picks[3:]):  # each position of the session resample draws within one session
+        assert set(block.tolist()) <= {0, 1, 2} or set(block.tolist()) <= {3, 4, 5}
+    # one session: the same draws as a plain round bootstrap
+    plain, none = P.resample(6, [1] * 6, np.random.default_rng(5))
+    assert none is None and plain.tolist() == np.random.default_rng(5).integers(0, 6, 6).tolist()
+    d = np.array([0.10, 0.11, 0.09, -0.10, -0.11, -0.09])
+    means = P._boot_means(d, 4000, 0, [1, 1, 1, 2, 2, 2])
+    # a quarter of the resamples pick session 1 twice (mean near 0.10), a quarter session 2 twice, half one of each (near 0)
+    assert np.mean(means > 0.07) == pytest.approx(0.25, abs=0.03) and np.mean(means < -0.07) == pytest.approx(0.25, abs=0.03)
+    assert np.mean(np.abs(means) < 0.03) == pytest.approx(0.5, abs=0.04)
+    low, high = P.bootstrap_interval(d, groups=[1, 1, 1, 2, 2, 2])
+    assert low < -0.09 and high > 0.09  # the interval spans what either session saw
+    one_low, one_high = P.bootstrap_interval(d)
+    assert one_high - one_low < high - low
+
+
+def test_sessions_that_disagree_leave_the_comparison_open_and_say_so():
+    # identical sides, but session 1 saw b 10 % slower and session 2 saw it 10 % faster, each with little noise
+    rng = np.random.default_rng(7)
+    a = {r: 0.01 for r in range(1, 17)}
+    b = {r: 0.01 * (1.1 if r <= 8 else 1 / 1.1) * math.exp(rng.normal(0, 0.01)) for r in range(1, 17)}
+    sessions = {r: 1 if r <= 8 else 2 for r in range(1, 17)}
+    cmp = P.compare_rounds(a, b, name_a="x", name_b="y", sessions=sessions)
+    assert cmp.session_of == tuple([1] * 8 + [2] * 8)
+    assert [s["session"] for s in cmp.sessions] == [1, 2] and [s["rounds"] for s in cmp.sessions] == [8, 8]
+    assert cmp.sessions[0]["ratio"] == pytest.approx(math.exp(np.mean([math.log(b[r] / 0.01) for r in range(1, 9)])))
+    assert cmp.sessions[0]["ci_low"] > 1.05 and cmp.sessions[1]["ci_high"] < 1 / 1.05
+    assert cmp.sessions_agree is False and cmp.comparison.text.startswith("sessions disagree beyond their intervals (session 1 1.10")
+    assert not cmp.comparison.significant and cmp.state == "undecided" and cmp.decided == ("undecided", None)
+    # the rounds alone, as if one session, would have called the 16 rounds equivalent or undecided too, but say nothing of sessions
+    alone = P.compare_rounds(a, b, name_a="x", name_b="y")
+    assert alone.sessions == () and alone.sessions_agree is None and "session" not in alone.comparison.text
+
+
+def test_sessions_that_agree_pool_their_rounds():
+    rng = np.random.default_rng(8)
+    a, b = _series(rng, 1.20, 16, noise=0.03)
+    cmp = P.compare_rounds(a, b, name_a="x", name_b="y", sessions={r: 1 if r <= 8 else 2 for r in range(1, 17)})
+    assert cmp.sessions_agree is True and cmp.state == "faster" and cmp.comparison.winner == "x"
+    assert cmp.comparison.text.endswith(")") and "; over 2 sessions (session 1 " in cmp.comparison.text
+    # a later session decides afresh: its first looks come once it has MIN_ROUNDS rounds of its own
+    _, d = P.log_differences(a, b)
+    assert P.decision(d[:10], groups=[1] * 8 + [2] * 2, first_look=8 + P.MIN_ROUNDS) == ("undecided", None)
+    state, at = P.decision(d, groups=[1] * 8 + [2] * 8, first_look=8 + P.MIN_ROUNDS)
+    assert state == "faster" and at >= 8 + P.MIN_ROUNDS + 1

@@ -133,6 +133,11 @@ BAD = [
     (["run", "--rounds", "0", "--budget", "10m"], "a time budget (600 s) bounds the rounds: add --rounds N (N >= 4)"),
     (["run", "--rounds", "2"], "rounds must be 0 (no rounds) or at least 4, got 2"),
     (["run", "--rounds", "4", "--budget", "5s", "--scenarios", "train"], "time budget 5 s cannot fit the cells outside rounds and one round: the smallest that does is about 10s (estimated from defaults)"),
+    (["run", "--append", "x", "--workloads", "cnn"], "--workloads cannot be given with --append, which adds rounds to the run as it was planned: "
+                                                     "with --append choose from --rounds, --budget, --notes"),
+    (["run", "--append", "x", "--resume", "x"], "--resume cannot be given with --append, which adds rounds to the run as it was planned: "
+                                                "with --append choose from --rounds, --budget, --notes"),
+    (["run", "--append", "x", "--rounds", "0"], "--rounds 0 with --append adds no rounds: give at least 4, or leave it out for the run's own"),
 ]
 
 

@@ -60,11 +60,17 @@ def _rounds(store, run_id):
     return out
 
 
-def test_rounds_stop_decided_comparisons_and_freeze_warm_up(tmp_path, monkeypatch):
+def _finished(tmp_path, monkeypatch):
+    """A run of the fake rounds, run to its end: the 25 % effect decided, the null one not."""
     store, plan, run_id = _start(tmp_path)
     fake, _ = _fake_run_one(np.random.default_rng(0))
     monkeypatch.setattr(X, "run_process", _per_cell(fake))
     assert X.execute(store, run_id, plan) == "complete"
+    return store, plan, run_id
+
+
+def test_rounds_stop_decided_comparisons_and_freeze_warm_up(tmp_path, monkeypatch):
+    store, plan, run_id = _finished(tmp_path, monkeypatch)
     by_round = _rounds(store, run_id)
     assert plan.schedule_seed is None and isinstance(store.get_run(run_id).plan["schedule_seed"], int)
     assert set(by_round) <= set(range(1, 13)) and len(by_round) >= 5
@@ -144,6 +150,20 @@ def test_a_real_run_in_rounds(tmp_path):
         assert parts[0]["result"]["peak_rss_above_baseline"] is not None and all(c["result"]["peak_rss_above_baseline"] is None for c in parts[1:])
         firsts.append(parts[0]["key"].rsplit("/", 1)[0])
     assert firsts == ["train/torch/mlp/tiny/eager/bs32", "infer/torch/mlp/tiny/eager/bs1", "infer/torch/mlp/tiny/eager/bs32", "train/torch/mlp/tiny/eager/bs32"]
+    # a second session of the same run: rounds 5 to 8, then both sessions in the run's data
+    run_id = json.loads(result.stdout)["run"]["id"]
+    more = subprocess.run([sys.executable, "-m", "showdown", "run", "--append", run_id, "--rounds", "4", "--notes", "later", "--json", "--db", str(db)],
+                          capture_output=True, text=True, timeout=600)
+    assert more.returncode == 0, more.stderr
+    assert f"run {run_id}, session 2: up to 4 rounds from round 5" in more.stderr
+    data = json.loads(more.stdout)
+    later = [c for c in data["cells"] if c["key"].startswith("train/")][4:]
+    assert [c["key"] for c in later] == [f"train/torch/mlp/tiny/eager/bs32/r{r}" for r in (5, 6, 7, 8)]
+    assert all(c["status"] == "ok" and c["config"]["session"] == 2 and c["config"]["warmup_steps"] == first["warmup_count"] for c in later)
+    assert [(s["session"], s["first_round"], s["last_round"], s["notes"]) for s in data["sessions"]] == [(1, 1, 4, None), (2, 5, 8, "later")]
+    assert data["run"]["status"] == "complete"
+    again = subprocess.run([sys.executable, "-m", "showdown", "run", "--append", "nope", "--db", str(db)], capture_output=True, text=True)
+    assert again.returncode == 2 and again.stderr.count("\n") == 1 and "unknown run 'nope'" in again.stderr
 
 
 def test_the_time_budget_is_a_hard_stop_between_blocks(tmp_path, monkeypatch):

@@ -137,8 +137,9 @@ def stability(view: RunView, weights: dict[str, float], dims: dict[str, dict[str
     """How a rerun would likely see the ranking: ``(share of resamples, halves agree)``.
 
     The run's rounds are resampled with replacement (the same rounds for every side, since a round
-    ran them all); each dimension read from process medians is scored again on the resampled
-    rounds, the others keep their scores, and the frameworks are ranked again. Returns the share
+    ran them all; with several sessions, sessions first, then rounds within them); each dimension
+    read from process medians is scored again on the resampled rounds, the others keep their
+    scores, and the frameworks are ranked again. Returns the share
     of resamples in which ``leader`` still comes first, and whether the odd rounds alone and the
     even rounds alone put the same framework first. ``(None, None)`` when no weighed dimension
     comes from rounds or the run has fewer than 2 rounds.
@@ -154,7 +155,7 @@ def stability(view: RunView, weights: dict[str, float], dims: dict[str, dict[str
             return None  # a side missing from every picked round: no ranking from this resample
         return _ranking(weights, again, frameworks)[0]["framework"]
 
-    return over_resamples(rounds, first, leader, n_boot, seed)
+    return over_resamples(rounds, first, leader, n_boot, seed, view.session_of())
 
 
 def leader_stability_text(advice: Advice) -> str:

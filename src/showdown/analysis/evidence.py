@@ -56,6 +56,10 @@ class RunView:
         """Every round number of the run's sides measured in rounds, ascending (empty outside rounds)."""
         return sorted({m.config["round"] for group in self.sides.members.values() for m in group})
 
+    def session_of(self) -> dict[int, int]:
+        """Round → the session that measured it (``showdown run --append`` adds sessions; a round's cell without one is session 1)."""
+        return {m.config["round"]: int(m.config.get("session") or 1) for group in self.sides.members.values() for m in group}
+
     def of(self, scenario: str, **match: Any) -> list[CellRecord]:
         """Ok cells of ``scenario`` whose config matches every ``key=value`` (a callable value is a predicate)."""
         out = []
@@ -181,7 +185,8 @@ def compare_pair(view: RunView, pair: Pair, metric: str, lower: bool = True) -> 
         if not a.keys() & b.keys():
             return None
         return compare_rounds(a, b, name_a=na, name_b=nb, lower_is_better=lower, samples_a=view.process_samples(pair.a, metric),
-                              samples_b=view.process_samples(pair.b, metric), canary=canary_by_round(view.sides, pair.a, pair.b)).to_dict()
+                              samples_b=view.process_samples(pair.b, metric), canary=canary_by_round(view.sides, pair.a, pair.b),
+                              sessions=view.session_of()).to_dict()
     from showdown.measure.stats import compare
 
     a, b = view.samples(pair.a, metric), view.samples(pair.b, metric)

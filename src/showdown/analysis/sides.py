@@ -20,7 +20,7 @@ from showdown.runner.schedule import split_key
 from showdown.store import CellRecord, Store
 
 #: Config keys that belong to one round's process, not to the side.
-ROUND_FIELDS = ("round", "order", "window_s", "warmup_steps", "tensorboard", "repeats", "process", "part")
+ROUND_FIELDS = ("round", "order", "window_s", "warmup_steps", "tensorboard", "repeats", "process", "part", "session")
 
 
 @dataclass

@@ -22,7 +22,7 @@ which command would produce it (verdict ``no data``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -48,6 +48,8 @@ class Finding:
     # measured in rounds: (round, log ratio oriented like ``ratio``) per round, and the margin used
     rounds: tuple[tuple[int, float], ...] = ()
     margin: float = EQUIVALENCE
+    # (round, session) of each round, when the run holds two or more sessions
+    sessions: tuple[tuple[int, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict."""
@@ -116,14 +118,16 @@ def from_comparison(condition: str, cmp: dict[str, Any], favoured: str, margin: 
     paired = cmp.get("paired") or {}
     sign = -1.0 if favoured == cmp["name_b"] else 1.0
     rounds = tuple((int(r), sign * math.log(q)) for r, q in zip(paired.get("rounds", ()), paired.get("per_round", ())) if q and q > 0)
-    return Finding(condition, ratio, low, high, outcome, cmp.get("text", ""), cmp.get("p_value"), rounds, margin)
+    sessions = tuple((int(r), int(g)) for r, g in zip(paired.get("rounds", ()), paired.get("session_of", ())))
+    return Finding(condition, ratio, low, high, outcome, cmp.get("text", ""), cmp.get("p_value"), rounds, margin, sessions)
 
 
 def stability(findings: Sequence[Finding], label: str, n_boot: int = 200, seed: int = 0) -> tuple[float | None, bool | None]:
     """How a rerun would likely see this verdict: ``(share of resamples, halves agree)``.
 
     The rounds of the run are resampled with replacement (the same rounds for every condition,
-    since a round ran them all); each condition measured in rounds is judged again on its
+    since a round ran them all; with several sessions, sessions first, then rounds within them);
+    each condition measured in rounds is judged again on its
     resampled rounds (t-interval and round bootstrap, as for the run), the others keep their
     outcome, and the verdict is formed again. Also whether the odd rounds alone and the even
     rounds alone give the same verdict. None where no condition was measured in at least 2 rounds.
@@ -133,28 +137,35 @@ def stability(findings: Sequence[Finding], label: str, n_boot: int = 200, seed: 
     rounds = sorted({r for f in findings for r, _ in f.rounds})
     if len(rounds) < 2:
         return None, None
+    session_of = {r: g for f in findings for r, g in f.sessions}
 
     def judged(picks: Sequence[int]) -> str:
         out = []
         for f in findings:
             if f.rounds:
                 by_round = dict(f.rounds)
-                d = np.array([by_round[r] for r in picks if r in by_round])
-                _, ratio, low, high = look_at(d, margin=f.margin, n_boot=400)
+                kept = [r for r in picks if r in by_round]
+                groups = [session_of.get(r, 1) for r in kept] if session_of else None
+                _, ratio, low, high = look_at(np.array([by_round[r] for r in kept]), margin=f.margin, n_boot=400, groups=groups)
                 f = replace(f, outcome=classify(ratio, low, high, low > 1.0 or high < 1.0, f.margin))
             out.append(f)
         return decide(out)[0]
 
-    return over_resamples(rounds, judged, label, n_boot, seed)
+    return over_resamples(rounds, judged, label, n_boot, seed, session_of)
 
 
 def over_resamples(rounds: Sequence[int], judge: Callable[[Sequence[int]], str | None], answer: str, n_boot: int = 200,
-                   seed: int = 0) -> tuple[float, bool | None]:
+                   seed: int = 0, sessions: Mapping[int, int] | None = None) -> tuple[float, bool | None]:
     """``(share, halves agree)``: how often ``judge`` gives ``answer`` on resamples of ``rounds``
-    (with replacement, as many as there are), and whether it gives the same on the odd rounds alone
+    (with replacement, as many as there are; with ``sessions`` (round → session) of two or more,
+    sessions first, then rounds within them), and whether it gives the same on the odd rounds alone
     as on the even ones (None with fewer than 2 of either, or when either gives no answer)."""
+    from showdown.measure.paired import resample
+
     rng = np.random.default_rng(seed)
-    share = sum(judge(rng.choice(rounds, len(rounds))) == answer for _ in range(n_boot)) / n_boot
+    pool = np.asarray(rounds)
+    groups = [sessions.get(int(r), 1) for r in rounds] if sessions else None
+    share = sum(judge(pool[resample(len(rounds), groups, rng)[0]]) == answer for _ in range(n_boot)) / n_boot
     odd, even = rounds[0::2], rounds[1::2]
     if min(len(odd), len(even)) < 2:
         return share, None

@@ -12,7 +12,7 @@ from showdown.cli import options
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``run`` command."""
     p = sub.add_parser("run", help="run a benchmark suite and store every sample", description=__doc__)
-    p.add_argument("--suite", default="quick", help="quick (about 8 min on 2 cores) or full (default: quick)")
+    p.add_argument("--suite", help="quick (about 8 min on 2 cores) or full (default: quick)")
     p.add_argument("--frameworks", nargs="+", metavar="F", help="torch, tensorflow (default: both)")
     p.add_argument("--workloads", nargs="+", metavar="W", help="mlp, cnn, lstm, transformer (quick: cnn; full: all)")
     p.add_argument("--scenarios", nargs="+", metavar="S", help="train, infer, serve, dynamic, accuracy, coldstart")
@@ -30,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--notes", help="free text stored with the run")
     p.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard scalars of training cells under DIR")
     p.add_argument("--resume", metavar="RUN_ID", help="run the cells an interrupted run is missing")
+    p.add_argument("--append", metavar="RUN_ID", help="add a session of rounds to a finished run (same machine and versions; "
+                                                     "takes --rounds, --budget and --notes), pooled with its earlier sessions")
     options.add_db(p)
     options.add_json(p)
     p.set_defaults(func=run)
@@ -51,7 +53,7 @@ def plan_from(args: argparse.Namespace):
     timeout = options.seconds("timeout", args.timeout)
     memory = positive_int("memory cap (MiB)", args.memory_mb) if args.memory_mb is not None else default_memory_mb()
     return P.suite(
-        args.suite,
+        args.suite or "quick",
         frameworks=frameworks,
         workloads=tuple(options.split(args.workloads)) or None,
         scenarios=tuple(options.split(args.scenarios)) or None,
@@ -144,17 +146,58 @@ def rounds_preview(args: argparse.Namespace, plan) -> str:
     return estimate.preview(past, plan)[0]
 
 
+#: What a later session keeps from its run: the options that would change the plan.
+PLAN_OPTIONS = ("suite", "frameworks", "workloads", "scenarios", "modes", "batch_sizes", "preset", "device", "threads", "cell_budget",
+                "window", "timeout", "memory_mb", "tensorboard", "resume")
+
+
+def append_session(args: argparse.Namespace, store):
+    """``--append``: the new session's run id, plan and preview, checked; the session is stored last.
+
+    Raises:
+        ConfigError: What :func:`showdown.runner.sessions.plan_session` refuses, or a budget that
+            cannot fit one round.
+    """
+    from showdown.runner import estimate, sessions
+
+    run_id = store.resolve_run(args.append)
+    plan = sessions.plan_session(store, run_id, rounds=rounds_option(args.rounds), time_budget_s=options.duration("time budget", args.budget),
+                                 argv=sys.argv[1:], notes=args.notes)
+    preview = estimate.preview(estimate.history(store), plan, cells=[])[0]
+    sessions.open_session(store, run_id, plan)
+    return run_id, plan, preview
+
+
+def check_append(args: argparse.Namespace) -> None:
+    """Refuse options ``--append`` cannot take (those that would change the plan, ``--rounds 0``), before any file is touched."""
+    from showdown.errors import ConfigError
+
+    given = [name for name in PLAN_OPTIONS if getattr(args, name) is not None]
+    if given:
+        flag = "--" + given[0].replace("_", "-")
+        raise ConfigError(f"{flag} cannot be given with --append, which adds rounds to the run as it was planned: "
+                          "with --append choose from --rounds, --budget, --notes")
+    if rounds_option(args.rounds) == 0:
+        raise ConfigError("--rounds 0 with --append adds no rounds: give at least 4, or leave it out for the run's own")
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run or resume, with a progress bar; print the results and where they are stored."""
+    """Run, resume or append a session, with a progress bar; print the results and where they are stored."""
     from showdown.runner import execute as X
     from showdown.runner.plan import Plan
 
-    plan = None if args.resume else plan_from(args)  # bad options fail before any file is touched
+    if args.append:
+        check_append(args)
+    plan = None if args.resume or args.append else plan_from(args)  # bad options fail before any file is touched
     preview = rounds_preview(args, plan) if plan is not None and plan.rounds else None
     if plan is not None and plan.tensorboard:
         make_tensorboard_dir(plan.tensorboard)
-    store = options.open_store(args)
-    if plan is None:
+    store = options.open_store(args, create=not args.append)
+    if args.append:
+        run_id, plan, preview = append_session(args, store)
+        if plan.tensorboard:
+            make_tensorboard_dir(plan.tensorboard)
+    elif plan is None:
         run_id = store.resolve_run(args.resume)
         plan = Plan.from_dict(store.get_run(run_id).plan)
         if plan.tensorboard:
@@ -163,7 +206,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         run_id = X.start(store, plan, sys.argv[1:], args.notes)
     pending = len(store.pending_cells(run_id))
-    print(f"run {run_id}: {pending} cells to measure, results in {store.path}", file=sys.stderr)
+    if args.append:
+        print(f"run {run_id}, session {plan.session}: up to {plan.rounds} rounds from round {plan.first_round}, results in {store.path}", file=sys.stderr)
+    else:
+        print(f"run {run_id}: {pending} cells to measure, results in {store.path}", file=sys.stderr)
     if preview:
         print(f"rounds: {preview}", file=sys.stderr)
     from showdown.report import terminal

@@ -12,6 +12,11 @@ medians ``a_r`` and ``b_r`` (times: lower is better) the paired log difference i
   bootstrap over rounds (percentile), both on the log scale;
 * the test is Wilcoxon's signed-rank test over the ``d_r`` (exact for small R); with fewer than 6
   rounds it cannot reach p < 0.05 and says so;
+* a run can hold several *sessions* (``showdown run --append``: the same comparisons another hour
+  or day), a level above rounds: then the bootstrap is two-stage — sessions with replacement,
+  then rounds with replacement within each — so the interval also covers how much sessions
+  differ, and each session's own ratio and interval are reported, with whether any two disagree
+  beyond their intervals;
 * a *look* classifies the interval as ``faster`` or ``slower`` (the interval excludes 1 and the
   estimate is beyond the margin), ``equivalent`` (the interval lies inside the margin) or
   ``undecided``; a comparison is *decided* once two consecutive looks, each after at least
@@ -62,13 +67,17 @@ class Paired:
         p_floor: The smallest p-value the signed-rank test can give with this many rounds.
         state: This look's classification at ``confidence`` (see module doc).
         decided: The stopping rule's state over the rounds in order, and the round it was
-            decided at (None while undecided).
+            decided at (None while undecided); with sessions, as the last session's rule saw it
+            (its looks from its own ``MIN_ROUNDS``-th round, on every session's rounds).
         stability: Share of bootstrap resamples of the rounds whose look gives ``state``.
         halves_agree: Whether the odd and the even rounds, looked at apart, give the same state
             (None with fewer than 2 rounds in either half).
         spread: How the variance splits (see :func:`variance_split`), when within-process samples
             were given.
         drift: The canary's reading (see :func:`drift`), when canaries were given.
+        session_of: Each round's session, aligned with ``rounds`` (empty: one session).
+        sessions: Each session's own ratio and interval (see :func:`by_session`), with two or more.
+        sessions_agree: Whether every two sessions' intervals overlap (None with fewer than 2).
     """
 
     comparison: Comparison
@@ -83,6 +92,9 @@ class Paired:
     halves_agree: bool | None
     spread: dict[str, Any] | None = None
     drift: dict[str, Any] | None = None
+    session_of: tuple[int, ...] = ()
+    sessions: tuple[dict[str, Any], ...] = ()
+    sessions_agree: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The comparison's fields, plus a ``paired`` dict with the rest (NaN as None)."""
@@ -119,11 +131,13 @@ def t_interval(d: np.ndarray, confidence: float = 0.95) -> tuple[float, float]:
     return mean - half, mean + half
 
 
-def bootstrap_interval(d: np.ndarray, confidence: float = 0.95, n_boot: int = 2000, seed: int = 0) -> tuple[float, float]:
-    """Percentile interval of ``mean(d)`` resampling whole rounds (NaN below 2)."""
+def bootstrap_interval(d: np.ndarray, confidence: float = 0.95, n_boot: int = 2000, seed: int = 0,
+                       groups: Sequence[int] | None = None) -> tuple[float, float]:
+    """Percentile interval of ``mean(d)`` resampling whole rounds (NaN below 2); with ``groups`` (each
+    round's session) of two or more sessions, sessions first, then rounds within each."""
     if d.size < 2:
         return math.nan, math.nan
-    means = _boot_means(d, n_boot, seed)
+    means = _boot_means(d, n_boot, seed, groups)
     tail = 50.0 * (1.0 - confidence)
     low, high = np.percentile(means, [tail, 100.0 - tail])
     return float(low), float(high)
@@ -143,46 +157,91 @@ def look(ratio: float, low: float, high: float, margin: float = MARGIN) -> str:
     return "undecided"
 
 
-def look_at(d: np.ndarray, confidence: float = 0.95, margin: float = MARGIN, seed: int = 0, n_boot: int = 2000) -> tuple[str, float, float, float]:
-    """One look at the log differences so far: ``(state, ratio, low, high)`` with the wider interval."""
+def look_at(d: np.ndarray, confidence: float = 0.95, margin: float = MARGIN, seed: int = 0, n_boot: int = 2000,
+            groups: Sequence[int] | None = None) -> tuple[str, float, float, float]:
+    """One look at the log differences so far: ``(state, ratio, low, high)`` with the wider interval
+    (``groups``: each round's session, for the two-stage bootstrap)."""
     if d.size < 2:
         return "undecided", (math.exp(float(d.mean())) if d.size else math.nan), math.nan, math.nan
-    low, high = _wider(t_interval(d, confidence), bootstrap_interval(d, confidence, n_boot=n_boot, seed=seed))
+    low, high = _wider(t_interval(d, confidence), bootstrap_interval(d, confidence, n_boot=n_boot, seed=seed, groups=groups))
     ratio = math.exp(float(d.mean()))
     return look(ratio, math.exp(low), math.exp(high), margin), ratio, math.exp(low), math.exp(high)
 
 
-def decision(d: Sequence[float], min_rounds: int = MIN_ROUNDS, margin: float = MARGIN, confidence: float = LOOK_CONFIDENCE) -> tuple[str, int | None]:
+def decision(d: Sequence[float], min_rounds: int = MIN_ROUNDS, margin: float = MARGIN, confidence: float = LOOK_CONFIDENCE,
+             groups: Sequence[int] | None = None, first_look: int = 0) -> tuple[str, int | None]:
     """The stopping rule over the rounds so far, in order: ``(state, round it was decided at)``.
 
-    A look is taken after each round from ``min_rounds`` on; the comparison is decided at the first
-    look that gives the same decisive state as the look before it. Until then it is ``undecided``
-    (with None).
+    A look is taken after each round from ``min_rounds`` on (and from the ``first_look``-th round
+    on: a later session decides afresh, once it has rounds of its own); the comparison is decided
+    at the first look that gives the same decisive state as the look before it. Until then it is
+    ``undecided`` (with None). ``groups`` gives each round's session (see :func:`look_at`).
     """
     x = np.asarray(d, dtype=np.float64)
+    labels = None if groups is None else list(groups)
     previous = None
-    for n in range(min_rounds, x.size + 1):
-        state = look_at(x[:n], confidence, margin)[0]
+    for n in range(max(min_rounds, first_look), x.size + 1):
+        state = look_at(x[:n], confidence, margin, groups=None if labels is None else labels[:n])[0]
         if state in DECISIVE and state == previous:
             return state, n
         previous = state
     return "undecided", None
 
 
-def stability(d: np.ndarray, state: str, confidence: float = 0.95, margin: float = MARGIN, n_boot: int = 200, seed: int = 0) -> float:
+def stability(d: np.ndarray, state: str, confidence: float = 0.95, margin: float = MARGIN, n_boot: int = 200, seed: int = 0,
+              groups: Sequence[int] | None = None) -> float:
     """Share of bootstrap resamples of the rounds whose own look gives ``state`` (NaN below 2 rounds).
 
     A verdict that a rerun would confirm keeps its state in most resamples; one that rests on a
-    single odd round does not.
+    single odd round does not. With ``groups`` of two or more sessions, each resample draws
+    sessions, then rounds within them.
     """
     if d.size < 2:
         return math.nan
     rng = np.random.default_rng(seed)
     same = 0
     for _ in range(n_boot):
-        sample = d[rng.integers(0, d.size, d.size)]
-        same += look_at(sample, confidence, margin, seed=seed)[0] == state
+        picks, labels = resample(d.size, groups, rng)
+        same += look_at(d[picks], confidence, margin, seed=seed, groups=labels)[0] == state
     return same / n_boot
+
+
+def resample(n: int, groups: Sequence[int] | None, rng: np.random.Generator) -> tuple[np.ndarray, list[int] | None]:
+    """Indices of one bootstrap resample of ``n`` rounds, and the resample's session labels.
+
+    One session (or ``groups`` None): ``n`` rounds with replacement. Several: as many sessions as
+    there are, with replacement, then each picked session's rounds with replacement; a session
+    picked twice counts as two (labels are the picks' positions).
+    """
+    labels = None if groups is None else np.asarray(groups)
+    names = [] if labels is None else list(dict.fromkeys(labels.tolist()))
+    if len(names) < 2:
+        return rng.integers(0, n, n), None
+    members = [np.flatnonzero(labels == g) for g in names]
+    picks, out = [], []
+    for j, k in enumerate(rng.integers(0, len(members), len(members))):
+        picks.append(members[k][rng.integers(0, members[k].size, members[k].size)])
+        out += [j] * members[k].size
+    return np.concatenate(picks), out
+
+
+def by_session(d: np.ndarray, groups: Sequence[int], confidence: float = 0.95) -> list[dict[str, Any]]:
+    """Each session's own ratio and interval (one look at its rounds alone), in session order."""
+    labels = np.asarray(groups)
+    out = []
+    for g in sorted(set(labels.tolist())):
+        part = d[labels == g]
+        _, ratio, low, high = look_at(part, confidence)
+        out.append({"session": int(g), "rounds": int(part.size), "ratio": ratio, "ci_low": low, "ci_high": high})
+    return out
+
+
+def sessions_agree(sessions: Sequence[Mapping[str, Any]]) -> bool | None:
+    """Whether every two sessions' intervals overlap (None with fewer than 2 sessions with an interval)."""
+    spans = [(s["ci_low"], s["ci_high"]) for s in sessions if math.isfinite(s["ci_low"]) and math.isfinite(s["ci_high"])]
+    if len(spans) < 2:
+        return None
+    return max(low for low, _ in spans) <= min(high for _, high in spans)
 
 
 def halves_agree(d: np.ndarray, confidence: float = 0.95, margin: float = MARGIN) -> bool | None:
@@ -261,6 +320,7 @@ def compare_rounds(
     samples_a: Sequence[Sequence[float]] = (),
     samples_b: Sequence[Sequence[float]] = (),
     canary: Mapping[int, float] | None = None,
+    sessions: Mapping[int, int] | None = None,
 ) -> Paired:
     """Compare two sides from their process medians by round (see the module doc).
 
@@ -276,15 +336,20 @@ def compare_rounds(
         samples_a: Each of side a's processes' samples, for the variance split.
         samples_b: The same for side b.
         canary: Round → canary time, for the drift check.
+        sessions: Round → session (rounds it lacks are session 1); two or more sessions make the
+            bootstrap two-stage and add each session's own look.
 
     Returns:
         A :class:`Paired`. Its comparison is ``significant`` when the interval excludes 1.
     """
     rounds, d = log_differences(a, b, lower_is_better)
+    groups = [int((sessions or {}).get(r, 1)) for r in rounds]
+    several = len(set(groups)) > 1
+    labels = groups if several else None
     better, worse = ("faster", "slower") if lower_is_better else ("higher", "lower")
     ratio = math.exp(float(d.mean())) if d.size else math.nan
     t_ci = _exp(t_interval(d, confidence))
-    boot_ci = _exp(bootstrap_interval(d, confidence, seed=seed))
+    boot_ci = _exp(bootstrap_interval(d, confidence, seed=seed, groups=labels))
     low, high = _wider(t_ci, boot_ci)
     state = look(ratio, low, high, margin) if d.size else "undecided"
     p_value = _signed_rank(d)
@@ -301,17 +366,56 @@ def compare_rounds(
     if moved and (moved["drifting"] or moved["follows"]):  # never a bare "N× faster" here
         why = f"the canary varied {100 * moved['spread']:.0f}% over the rounds" + ("; the ratios followed it" if moved["follows"] else "")
         cmp = replace(cmp, text=f"depends on the machine's state ({why}): {cmp.text}")
+    parts = tuple(by_session(d, groups, confidence)) if several else ()
+    agree = sessions_agree(parts)
+    if several:
+        cmp = replace(cmp, text=_sessions_text(parts, agree, cmp.text, flip=cmp.winner == name_b))
     return Paired(
         comparison=cmp, rounds=tuple(rounds), per_round=tuple(math.exp(x) for x in d), t_ci=t_ci, boot_ci=boot_ci,
-        p_floor=floor, state=state, decided=decision(d, margin=margin), stability=stability(d, state, confidence, margin, seed=seed),
+        p_floor=floor, state=state, decided=decision(d, margin=margin, groups=labels, first_look=_last_session_start(groups) + MIN_ROUNDS),
+        stability=stability(d, state, confidence, margin, seed=seed, groups=labels),
         halves_agree=halves_agree(d, confidence, margin), spread=spread,
-        drift=moved,
+        drift=moved, session_of=tuple(groups) if several else (), sessions=parts, sessions_agree=agree,
     )
 
 
-def _boot_means(d: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
+def _last_session_start(groups: Sequence[int]) -> int:
+    """How many rounds came before the last session's first (0 for one session)."""
+    return next((i for i, g in enumerate(groups) if g == groups[-1]), 0) if groups else 0
+
+
+def _sessions_text(parts: Sequence[Mapping[str, Any]], agree: bool | None, text: str, flip: bool) -> str:
+    """The comparison's text with each session's ratio, oriented as the text's (``flip``: towards
+    side b); a warning comes first where two sessions disagree beyond their intervals."""
+    each = "; ".join(f"session {p['session']} {_oriented(p['ratio'], flip):.2f}×"
+                     + (f" ({_oriented(p['ci_high' if flip else 'ci_low'], flip):.2f}–{_oriented(p['ci_low' if flip else 'ci_high'], flip):.2f})"
+                        if math.isfinite(p["ci_low"]) else "") for p in parts)
+    if agree is False:
+        return f"sessions disagree beyond their intervals ({each}): {text}"
+    return f"{text}; over {len(parts)} sessions ({each})"
+
+
+def _oriented(ratio: float, flip: bool) -> float:
+    return 1.0 / ratio if flip else ratio
+
+
+def _boot_means(d: np.ndarray, n_boot: int, seed: int, groups: Sequence[int] | None = None) -> np.ndarray:
+    """Bootstrap means of ``d``: rounds with replacement, or (two or more sessions in ``groups``)
+    sessions with replacement, then rounds within each picked session."""
     rng = np.random.default_rng(seed)
-    return d[rng.integers(0, d.size, size=(n_boot, d.size))].mean(axis=1)
+    labels = None if groups is None else np.asarray(groups)
+    names = [] if labels is None else list(dict.fromkeys(labels.tolist()))
+    if len(names) < 2:
+        return d[rng.integers(0, d.size, size=(n_boot, d.size))].mean(axis=1)
+    members = [d[labels == g] for g in names]
+    sizes = np.array([m.size for m in members], dtype=np.float64)
+    picks = rng.integers(0, len(members), size=(n_boot, len(members)))
+    total, count = np.zeros(n_boot), np.zeros(n_boot)
+    for j in range(len(members)):  # each position of the session resample draws its rounds afresh
+        sums = np.stack([m[rng.integers(0, m.size, size=(n_boot, m.size))].sum(axis=1) for m in members])
+        total += sums[picks[:, j], np.arange(n_boot)]
+        count += sizes[picks[:, j]]
+    return total / count
 
 
 def _wider(x: tuple[float, float], y: tuple[float, float]) -> tuple[float, float]:

@@ -21,6 +21,7 @@ from showdown.report.html import (
     table,
     tag,
 )
+from showdown.runner.sessions import summary_text
 
 MB = 2**20
 NAV = (("claims", "claims"), ("advice", "advice"), ("performance", "performance"), ("comparisons", "ratios"),
@@ -61,6 +62,8 @@ def header(data: dict[str, Any], verdicts: list[Verdict], advice: Advice) -> Raw
              tag("p", f"{run['status']} · suite {run['suite']} · {run['created_at'][:19]} UTC · {cpu.get('model')} · {cpu.get('logical_cores')} cores · {fws}", class_="muted")]
     if run.get("notes"):
         parts.append(tag("p", join([tag("strong", "notes: "), run["notes"]]), class_="notes"))
+    if summary_text(data.get("sessions") or []):
+        parts.append(tag("p", summary_text(data["sessions"]) + " (the comparisons pool them: sessions, then rounds)", class_="muted"))
     parts += [tag("p", warning, class_="warn") for warning in busy_warnings(data)]
     return tag("header", join([*parts, cards]))
 

@@ -110,6 +110,7 @@ def run_data(store: Any, run_id: str) -> dict[str, Any]:
     from dataclasses import asdict
 
     from showdown.analysis import compare
+    from showdown.runner.sessions import summary
 
     run = store.get_run(run_id)
     summaries: dict[str, dict[str, Any]] = {}
@@ -121,6 +122,7 @@ def run_data(store: Any, run_id: str) -> dict[str, Any]:
     ]
     return {
         "run": {k: v for k, v in asdict(run).items()},
+        "sessions": summary(run, store.cells(run_id)),
         "manifest_flags": manifest_flags(store, run_id),
         "cells": cells,
         "comparisons": [asdict(r) for r in compare.frameworks(store, run_id)],
@@ -197,6 +199,8 @@ def show_run(store: Any, run_id: str) -> None:
     """The run's header, environment, manifest flags, cell table, failures and ratios."""
     from rich.markup import escape
 
+    from showdown.runner.sessions import summary_text
+
     console = console_for_tables()
     data = run_data(store, run_id)
     run = data["run"]
@@ -209,6 +213,8 @@ def show_run(store: Any, run_id: str) -> None:
         console.print(f"[yellow]⚠ {escape(warning)}[/]")
     if run.get("notes"):
         console.print(f"notes: {escape(run['notes'])}")
+    if summary_text(data["sessions"]):
+        console.print(escape(summary_text(data["sessions"])) + " (the comparisons pool them: sessions, then rounds)")
     m = run["manifest"]
     console.print(f"fairness: intra-op threads {m.get('intra_op_threads')}, inter-op {m.get('inter_op_threads')}, {m.get('dtype')}, {m.get('device')}, data in memory")
     for flag in data["manifest_flags"]:

@@ -71,8 +71,11 @@ def source(past: Mapping[str, list[float]], keys: list[str]) -> str:
     return "defaults" if not known else f"this database's earlier processes for {known} of {len(keys)}"
 
 
-def preview(past: Mapping[str, list[float]], plan: Any) -> tuple[str, float]:
+def preview(past: Mapping[str, list[float]], plan: Any, cells: list[tuple[str, dict[str, Any]]] | None = None) -> tuple[str, float]:
     """What the plan's rounds are expected to take, in words, and the smallest budget that fits one round.
+
+    ``cells`` are the cells outside rounds still to run (default: all of the plan's; none for a
+    later session).
 
     Raises:
         ConfigError: When the plan's time budget cannot fit its cells outside rounds and one round,
@@ -82,9 +85,10 @@ def preview(past: Mapping[str, list[float]], plan: Any) -> tuple[str, float]:
     from showdown.runner.schedule import comparisons
 
     sides = plan.sides()
-    plain, per_round = plan_s(past, plan.cells(), sides, plan.window_s)
+    cells = plan.cells() if cells is None else cells
+    plain, per_round = plan_s(past, cells, sides, plan.window_s)
     smallest = plain + per_round
-    where = source(past, [*dict.fromkeys(process_of(k, c) for k, c in sides.items()), *(k for k, _ in plan.cells())])
+    where = source(past, [*dict.fromkeys(process_of(k, c) for k, c in sides.items()), *(k for k, _ in cells)])
     text = (f"{len(comparisons(sides))} comparisons of {len(sides)} sides in up to {plan.rounds} rounds; "
             f"a full round ≈ {per_round:.0f} s, the cells outside rounds ≈ {plain:.0f} s (estimated from {where})")
     if plan.time_budget_s:

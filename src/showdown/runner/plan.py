@@ -80,6 +80,11 @@ class Plan:
     schedule_seed: int | None = None
     # wall-clock seconds for the run, a hard stop for its rounds (None: no limit)
     time_budget_s: float | None = None
+    # Sessions (``showdown run --append``): the session the rounds below belong to, its first round,
+    # and every session so far (see :mod:`showdown.runner.sessions`; empty: the run's one session)
+    session: int = 1
+    first_round: int = 1
+    sessions: tuple[dict[str, Any], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -108,6 +113,8 @@ class Plan:
             raise ConfigError(f"a time budget ({self.time_budget_s:g} s) bounds the rounds: add --rounds N (N >= 4)")
         if self.time_budget_s is not None and not self.time_budget_s > 0:
             raise ConfigError(f"time budget must be positive, got {self.time_budget_s}")
+        positive_int("session", self.session)
+        positive_int("first round", self.first_round)
         if self.tensorboard is not None and not (isinstance(self.tensorboard, str) and self.tensorboard.strip()):
             raise ConfigError(f"TensorBoard directory must be a path, got {self.tensorboard!r}")
 

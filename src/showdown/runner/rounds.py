@@ -6,7 +6,10 @@ rule (:func:`showdown.measure.paired.decision`) has not decided, its order comes
 (the order actually run is the cells' ids; the seed is in the stored plan). Each side warms up
 until steady in its first round; the count is frozen for its later rounds. Killing the run loses at
 most the cell in flight: resuming finishes the round that was interrupted, with the same order, and
-goes on from there (a shared process killed half-way runs its unfinished parts again). A round's
+goes on from there (a shared process killed half-way runs its unfinished parts again). A later
+session (:mod:`showdown.runner.sessions`) numbers its rounds on from the run's last, runs every
+comparison until it has ``MIN_ROUNDS`` rounds of its own, and then stops each as the first
+session does, on every session's rounds pooled. A round's
 cells are added block by block (a block: one workload's processes), just before they run, so a run
 that a time budget ends leaves no cell pending.
 """
@@ -39,9 +42,13 @@ def observations(store: Store, run_id: str) -> dict[str, dict[int, float]]:
     return out
 
 
-def open_comparisons(comps: list[Comparison], cells: list[CellRecord], obs: Mapping[str, Mapping[int, float]]) -> list[Comparison]:
-    """The comparisons the stopping rule has not decided, less those with a side that keeps failing."""
-    from showdown.measure.paired import decision, log_differences
+def open_comparisons(comps: list[Comparison], cells: list[CellRecord], obs: Mapping[str, Mapping[int, float]], first_round: int = 1) -> list[Comparison]:
+    """The comparisons the stopping rule has not decided, less those with a side that keeps failing.
+
+    The rule looks at every session's rounds (two-stage, by session) but decides afresh in the
+    session that starts at ``first_round``: its looks begin once it has ``MIN_ROUNDS`` rounds.
+    """
+    from showdown.measure.paired import MIN_ROUNDS, decision, log_differences
 
     failed: dict[str, int] = {}
     for c in cells:
@@ -49,11 +56,15 @@ def open_comparisons(comps: list[Comparison], cells: list[CellRecord], obs: Mapp
         if round_no is not None and c.status == "failed":
             failed[side] = failed.get(side, 0) + 1
     hopeless = {s for s, n in failed.items() if n >= GIVE_UP_AFTER and not obs.get(s)}
+    session_of = {c.config.get("round"): int(c.config.get("session") or 1) for c in cells}
     out = []
     for comp in comps:
         if comp.a in hopeless or comp.b in hopeless:
             continue
-        if decision(log_differences(obs.get(comp.a, {}), obs.get(comp.b, {}))[1])[0] == "undecided":
+        rounds, d = log_differences(obs.get(comp.a, {}), obs.get(comp.b, {}))
+        groups = [session_of.get(r, 1) for r in rounds]
+        earlier = sum(r < first_round for r in rounds)
+        if decision(d, groups=groups if len(set(groups)) > 1 else None, first_look=earlier + MIN_ROUNDS)[0] == "undecided":
             out.append(comp)
     return out
 
@@ -74,7 +85,7 @@ def calibrated(cells: list[CellRecord]) -> dict[str, int]:
 def round_config(plan: Plan, side: str, config: dict[str, Any], round_no: int, order: int, warmup: int | None, part: int = 0) -> dict[str, Any]:
     """A side's config for one round: its round, place in the round, process and part, window and frozen warm-up."""
     cfg = {**config, **ROUND_OVERRIDES.get(config["scenario"], {}), "round": round_no, "order": order, "window_s": plan.window_s, "warmup_steps": warmup,
-           "process": round_key(process_of(side, config), round_no), "part": part}
+           "process": round_key(process_of(side, config), round_no), "part": part, "session": plan.session}
     if plan.tensorboard and config["scenario"] in TENSORBOARD_SCENARIOS:
         cfg["tensorboard"] = logdir(plan.tensorboard, round_key(side, round_no))
     return cfg
@@ -101,12 +112,14 @@ def run(store: Store, run_id: str, plan: Plan, step: Step, deadline: float | Non
     lonely = [k for k in sides if not any(k in (c.a, c.b) for c in comps)]
     seed = store.get_run(run_id).plan.get("schedule_seed") or 0  # drawn when the run started
     past = estimate.history(store) if deadline is not None else {}
-    for round_no in range(1, plan.rounds + 1):
+    last = plan.first_round + plan.rounds - 1
+    for round_no in range(plan.first_round, last + 1):
         cells = store.cells(run_id)
         # the round is planned from the rounds before it only, so a resumed round gets the same plan
         earlier = [c for c in cells if (split_key(c.key)[1] or round_no) < round_no]
         obs = {side: {r: v for r, v in by_round.items() if r < round_no} for side, by_round in observations(store, run_id).items()}
-        wanted = [k for c in open_comparisons(comps, earlier, obs) for k in (c.a, c.b)] + (lonely if round_no <= MIN_ROUNDS else [])
+        wanted = [k for c in open_comparisons(comps, earlier, obs, plan.first_round) for k in (c.a, c.b)]
+        wanted += lonely if round_no < plan.first_round + MIN_ROUNDS else []
         if not wanted:
             return "decided"
         warm = calibrated(earlier)
@@ -125,5 +138,5 @@ def run(store: Store, run_id: str, plan: Plan, step: Step, deadline: float | Non
                 if not todo:
                     continue
                 for cell, (status, message) in zip(todo, run_process(store, todo, plan)):
-                    step(cell, status, message, len(flat) - flat.index(split_key(cell.key)[0]) - 1 + len(flat) * (plan.rounds - round_no))
+                    step(cell, status, message, len(flat) - flat.index(split_key(cell.key)[0]) - 1 + len(flat) * (last - round_no))
     return "rounds"

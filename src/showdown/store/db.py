@@ -182,6 +182,18 @@ class Store:
             if cursor.rowcount == 0:
                 raise self._unknown_run(run_id)
 
+    def reopen_run(self, run_id: str, plan: dict[str, Any]) -> None:
+        """Set a finished run's plan (a new session's) and mark it 'running' again.
+
+        Raises:
+            StoreError: When the plan cannot be stored as JSON or the run is unknown.
+        """
+        with self._write("reopen run") as conn:
+            cursor = conn.execute("UPDATE runs SET plan = ?, status = 'running', finished_at = NULL WHERE id = ?",
+                                  (to_json("plan", plan), run_id))
+            if cursor.rowcount == 0:
+                raise self._unknown_run(run_id)
+
     def get_run(self, run_id: str) -> RunRecord:
         """Fetch one run by its full id.
 
