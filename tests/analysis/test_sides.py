@@ -139,3 +139,42 @@ def test_compare_says_whether_two_runs_agree_beyond_their_intervals(tmp_path):
     assert lines[0].startswith(f"the two runs disagree beyond their 95 % intervals on {len(found['disagree'])} of {found['compared']}")
     assert "same machine and versions" in lines[0] and any("opposite verdicts" in line for line in lines[1:])
     assert "environments differ" in compare.disagreement_lines(found, first, faster, False)[0]
+
+
+def _accuracy_run(tmp_path):
+    """Time to accuracy in 6 rounds, one seed a round: TensorFlow 3× slower, and its seed 3 never reaches the target."""
+    store = Store.open(tmp_path / "a.sqlite")
+    plan = P.suite("quick", workloads=("cnn",), scenarios=("accuracy",), rounds=6, threads=2)
+    run_id = X.start(store, plan, ["run"])
+    for r in range(1, 7):
+        seed, machine = r - 1, 1.0 + 0.1 * (r % 3)
+        store.add_cells(run_id, [(f"{k}/r{r}", {**c, "round": r, "order": i, "seeds": [seed]}) for i, (k, c) in enumerate(plan.sides().items())])
+        for cell in [c for c in store.cells(run_id) if c.key.endswith(f"/r{r}")]:
+            store.start_cell(cell.id)
+            slow = cell.config["framework"] == "tensorflow"
+            censored = slow and seed == 3
+            seconds = 30.0 if censored else (3.0 if slow else 1.0) * machine * (1 + 0.2 * (seed % 2))
+            store.add_samples(cell.id, "time_to_accuracy", [seconds], unit="s")
+            X.summarize_cell(store, cell.id)
+            run = {"seed": seed, "converged": not censored, "epochs": 40 if censored else 3, "seconds": seconds, "train_seconds": 0.8 * seconds, "curve": []}
+            store.finish_cell(cell.id, status="ok", result={"runs": [run], "max_epochs": 40, "censored": censored, "canary_s": [0.003, 0.003], "median_s": None})
+    store.finish_run(run_id, "complete")
+    return store, run_id
+
+
+def test_time_to_accuracy_pairs_seeds_by_round_and_names_a_censored_round(tmp_path):
+    store, run_id = _accuracy_run(tmp_path)
+    view = E.RunView(store, run_id)
+    tf = next(c for c in view.cells if c.config["framework"] == "tensorflow")
+    assert "seeds" not in tf.config and tf.result["seeds"] == [0, 1, 2, 3, 4, 5]  # one seed a round, pooled
+    assert (tf.result["converged"], tf.result["failed_seeds"], tf.result["censored_rounds"]) == (5, [3], [4])
+    assert tf.result["median_s"] == pytest.approx(float(np.median([r["seconds"] for r in tf.result["runs"] if r["converged"]])))
+    (row,) = [r for r in compare.frameworks(store, run_id) if r.metric == "time_to_accuracy"]
+    cmp = row.comparison
+    assert cmp["winner"] == "torch eager" and cmp["paired"]["rounds"] == [1, 2, 3, 4, 5, 6] and cmp["censored"] == {"tensorflow function": [4]}
+    assert "tensorflow function did not reach the target in round 4 within 40 epochs" in cmp["text"] and "lower bound" in cmp["text"]
+    # every other round pairs the same seed on the same machine: 3× apart, and round 4 counts at least 30×
+    expected = np.exp(np.mean([np.log(3.0)] * 5 + [np.log(30.0 / (1.1 * 1.2))]))
+    assert 1 / cmp["ratio"] == pytest.approx(expected, rel=1e-6)
+    advice = A.advise(store, run_id, A.load_profile("research"))
+    assert advice.dimensions["time_to_accuracy"]["scores"]["torch"] == 1.0

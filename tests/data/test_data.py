@@ -17,6 +17,27 @@ def test_digits_split_is_fixed_and_stratified():
     assert 0.0 <= a.x_train.min() and a.x_train.max() <= 1.0 and a.x_train.dtype == np.float32
 
 
+def test_the_stored_split_is_scikit_learns_and_reading_it_imports_no_scikit_learn():
+    import subprocess
+    import sys
+
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    data = load_digits()
+    x, y = digits.raw()
+    np.testing.assert_array_equal(x, data.data)
+    np.testing.assert_array_equal(y, data.target)
+    train, test = train_test_split(np.arange(len(y)), test_size=digits.TEST_FRACTION, random_state=digits.SPLIT_SEED, stratify=y)
+    stored = digits.split_indices()
+    np.testing.assert_array_equal(stored[0], train)
+    np.testing.assert_array_equal(stored[1], test)
+    np.testing.assert_array_equal(digits.load("mlp").x_test, (data.data[test] / 16.0).astype(np.float32))
+    code = "import sys; from showdown.data import digits; digits.load('cnn'); print(sorted(m for m in sys.modules if m.startswith('sklearn')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 @pytest.mark.parametrize("workload", zoo.WORKLOADS)
 def test_digits_fit_every_workload(workload):
     split = digits.load(workload)

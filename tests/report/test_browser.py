@@ -149,7 +149,8 @@ def report_html(tmp_path_factory: pytest.TempPathFactory, browser_ready: None) -
         pytest.skip("needs torch or tensorflow")
     tmp = tmp_path_factory.mktemp("report")
     db, out = tmp / "runs.sqlite", tmp / "out"
-    args = ["--workloads", "mlp", "--preset", "tiny", "--scenarios", "train", "infer", "--rounds", "0", "--cell-budget", "0.3", "--threads", "1"]
+    args = ["--workloads", "mlp", "--preset", "tiny", "--scenarios", "train", "infer", "--modes", "eager", "--batch-sizes", "1",
+            "--rounds", "0", "--cell-budget", "0.3", "--threads", "1"]
     run = showdown("run", "--frameworks", *installed(), *args, "--notes", INJECTION, "--db", str(db))
     assert run.returncode == 0, run.stderr
     run_id = re.search(r"^run (\S+):", run.stderr, re.MULTILINE).group(1)

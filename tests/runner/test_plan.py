@@ -13,9 +13,10 @@ def test_quick_suite_covers_both_frameworks_in_rounds_within_a_budget():
     cells = dict(plan.cells())
     for fw in ("torch", "tensorflow"):
         for wl in plan.workloads:
-            for scenario in ("train", "infer", "coldstart"):
+            for scenario in ("train", "infer", "coldstart", "accuracy"):
                 assert any(k.startswith(f"{scenario}/{fw}/{wl}/") for k in sides), (scenario, fw, wl)
-            assert any(k.startswith(f"accuracy/{fw}/{wl}/") for k in cells), (fw, wl)
+            assert any(k.startswith(f"dynamic/{fw}/{wl}/") for k in cells), (fw, wl)
+    assert not any(k.startswith("accuracy/") for k in cells)
     assert "train/torch/cnn/default/eager/bs32" in sides and not any(k.startswith("train/") for k in cells)
     assert "infer/tensorflow/cnn/default/function/bs1" in sides and "coldstart/tensorflow/cnn/default/eager" in sides
     assert not any("/compiled/" in k or "/xla/" in k for k in (*cells, *sides))

@@ -121,7 +121,7 @@ def test_a_side_that_keeps_failing_closes_its_comparisons(tmp_path, monkeypatch)
 @pytest.mark.skipif("torch" not in __import__("showdown.frameworks.base", fromlist=["x"]).installed(), reason="needs torch")
 def test_a_real_run_in_rounds(tmp_path):
     db = tmp_path / "real.sqlite"
-    args = ["run", "--frameworks", "torch", "--workloads", "mlp", "--scenarios", "train", "infer", "coldstart", "--preset", "tiny", "--threads", "1",
+    args = ["run", "--frameworks", "torch", "--workloads", "mlp", "--scenarios", "train", "infer", "accuracy", "--preset", "tiny", "--threads", "1",
             "--rounds", "4", "--window", "0.2", "--json", "--db", str(db)]
     result = subprocess.run([sys.executable, "-m", "showdown", *args], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
@@ -129,9 +129,14 @@ def test_a_real_run_in_rounds(tmp_path):
     everything = json.loads(result.stdout)["cells"]
     cells = [c for c in everything if c["key"].startswith("train/")]
     assert [c["key"] for c in cells] == [f"train/torch/mlp/tiny/eager/bs32/r{r}" for r in (1, 2, 3, 4)]  # one framework: 4 rounds
-    cold = [c for c in everything if c["key"].startswith("coldstart/")]
-    assert [c["key"] for c in cold] == [f"coldstart/torch/mlp/tiny/eager/r{r}" for r in (1, 2, 3, 4)]
-    assert all(c["config"]["repeats"] == 1 and c["summaries"]["coldstart_total"]["n"] == 1 for c in cold)  # one fresh interpreter a round
+    # time to accuracy: a process of its own a round, training seed round − 1
+    acc = [c for c in everything if c["key"].startswith("accuracy/")]
+    assert [c["key"] for c in acc] == [f"accuracy/torch/mlp/tiny/eager/r{r}" for r in (1, 2, 3, 4)]
+    assert [c["config"]["seeds"] for c in acc] == [[0], [1], [2], [3]] and all(c["config"]["process"] == c["key"] for c in acc)
+    for c in acc:
+        (run,) = c["result"]["runs"]
+        assert c["status"] == "ok" and run["converged"] and c["result"]["censored"] is False and len(c["result"]["canary_s"]) == 2
+        assert c["summaries"]["time_to_accuracy"]["n"] == 1 and c["summaries"]["time_to_accuracy"]["median"] == pytest.approx(run["seconds"])
     first = cells[0]["result"]
     assert first["warmup_count"] >= 3 and all(c["result"]["warmup_count"] == first["warmup_count"] for c in cells[1:])
     assert all(len(c["result"]["canary_s"]) == 2 and min(c["result"]["canary_s"]) > 0 for c in cells)
@@ -160,6 +165,7 @@ def test_a_real_run_in_rounds(tmp_path):
     later = [c for c in data["cells"] if c["key"].startswith("train/")][4:]
     assert [c["key"] for c in later] == [f"train/torch/mlp/tiny/eager/bs32/r{r}" for r in (5, 6, 7, 8)]
     assert all(c["status"] == "ok" and c["config"]["session"] == 2 and c["config"]["warmup_steps"] == first["warmup_count"] for c in later)
+    assert [c["config"]["seeds"] for c in data["cells"] if c["key"].startswith("accuracy/")][4:] == [[4], [5], [6], [7]]  # a new seed every round
     assert [(s["session"], s["first_round"], s["last_round"], s["notes"]) for s in data["sessions"]] == [(1, 1, 4, None), (2, 5, 8, "later")]
     assert data["run"]["status"] == "complete"
     again = subprocess.run([sys.executable, "-m", "showdown", "run", "--append", "nope", "--db", str(db)], capture_output=True, text=True)
@@ -213,3 +219,4 @@ def test_history_replaces_the_defaults(tmp_path, monkeypatch):
     assert short.endswith("fewer than 5 rounds cannot decide any comparison (the intervals stay wide and the claims"
                           " inconclusive where the effect is small): --budget 80s would fit 5")
     assert "cannot decide" not in estimate.preview(past, replace(plan, rounds=8, time_budget_s=90.0))[0]
+

@@ -6,7 +6,7 @@ import pytest
 
 from showdown.errors import ConfigError
 from showdown.runner import plan as P
-from showdown.runner.schedule import comparisons, round_key, round_order, split_key
+from showdown.runner.schedule import comparisons, process_of, round_key, round_order, round_overrides, split_key
 
 
 def _sides():
@@ -69,3 +69,17 @@ def test_round_keys():
 def test_too_few_rounds_are_refused(rounds):
     with pytest.raises(ConfigError, match=r"rounds must be 0 \(no rounds\) or at least 4, got"):
         P.suite("quick", rounds=rounds)
+
+
+def test_time_to_accuracy_trains_a_seed_of_its_own_each_round_in_a_process_of_its_own():
+    sides = P.suite("quick", scenarios=("accuracy", "train"), rounds=6, threads=2).sides()
+    acc = {k: c for k, c in sides.items() if c["scenario"] == "accuracy"}
+    assert sorted(acc) == ["accuracy/tensorflow/cnn/default/function", "accuracy/torch/cnn/default/eager"]
+    assert [c.condition for c in comparisons(acc)] == ["accuracy/cnn/default/bs32"]
+    for key, config in acc.items():
+        assert process_of(key, config) == key  # not a part of the steady process
+        assert [round_overrides(config, r) for r in (1, 2, 13)] == [{"seeds": [0]}, {"seeds": [1]}, {"seeds": [12]}]
+    cold = P.suite("quick", scenarios=("coldstart",), rounds=6, threads=2).sides()
+    assert {round_overrides(c, 3)["repeats"] for c in cold.values()} == {1}  # a cold start's round starts one fresh interpreter
+    order = round_order(sides, list(sides), 1, seed=0)
+    assert sorted(p for p in order if p[0] in acc) == [[k] for k in sorted(acc)]  # each alone, once a round

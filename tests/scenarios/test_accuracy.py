@@ -118,6 +118,18 @@ def test_an_unreachable_target_is_recorded_as_a_failure(framework):
     assert len(_samples(messages, "test_accuracy")) == 2
 
 
+@pytest.mark.parametrize("framework", INSTALLED)
+def test_in_a_round_an_unreachable_target_counts_its_seconds_as_a_lower_bound(framework):
+    messages: list[tuple[str, dict]] = []
+    result = accuracy.cell(_payload(framework, seeds=[2], target=1.01, max_epochs=2, round=3), lambda k, d: messages.append((k, d)))
+    assert result["censored"] and result["failed_seeds"] == [2] and result["median_s"] is None
+    [sent] = _samples(messages, "time_to_accuracy")
+    assert sent["phase"] == "measure" and sent["values"] == [pytest.approx(result["runs"][0]["seconds"])]
+    assert len(result["canary_s"]) == 2 and min(result["canary_s"]) > 0  # the machine's speed just before and after the run
+    reached = accuracy.cell(_payload(framework, seeds=[0], round=1, max_epochs=40), lambda k, d: None)
+    assert reached["converged"] == 1 and reached["censored"] is False
+
+
 @pytest.mark.slow
 def test_training_and_evaluation_switch_state_between_epochs(framework):
     """BatchNorm's running statistics move in every training epoch, and evaluation uses them."""

@@ -130,7 +130,7 @@ def _devx(view: E.RunView) -> Readings:
 
 DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
     Dimension("training_speed", "median training step time, default modes", "s", True, "showdown run --scenarios train", _medians("train", "step_time"), by_round=True),
-    Dimension("time_to_accuracy", "median time to the accuracy target on digits", "s", True, "showdown run --scenarios accuracy", _medians("accuracy", "time_to_accuracy")),
+    Dimension("time_to_accuracy", "median time to the accuracy target on digits", "s", True, "showdown run --scenarios accuracy", _medians("accuracy", "time_to_accuracy"), by_round=True),
     Dimension("inference_latency", "median latency at batch ≤ 8, default modes", "s", True, "showdown run --scenarios infer --batch-sizes 1 8",
               _medians("infer", "latency", batch_size=lambda b: b is not None and b <= 8), by_round=True),
     Dimension("throughput", "samples per second at the largest inference batch, default modes", "samples/s", False, "showdown run --scenarios infer --batch-sizes 1 32", _largest_batch, by_round=True),

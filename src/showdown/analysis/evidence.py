@@ -184,15 +184,29 @@ def compare_pair(view: RunView, pair: Pair, metric: str, lower: bool = True) -> 
         a, b = view.rounds(pair.a, metric), view.rounds(pair.b, metric)
         if not a.keys() & b.keys():
             return None
-        return compare_rounds(a, b, name_a=na, name_b=nb, lower_is_better=lower, samples_a=view.process_samples(pair.a, metric),
-                              samples_b=view.process_samples(pair.b, metric), canary=canary_by_round(view.sides, pair.a, pair.b),
-                              sessions=view.session_of()).to_dict()
+        out = compare_rounds(a, b, name_a=na, name_b=nb, lower_is_better=lower, samples_a=view.process_samples(pair.a, metric),
+                             samples_b=view.process_samples(pair.b, metric), canary=canary_by_round(view.sides, pair.a, pair.b),
+                             sessions=view.session_of()).to_dict()
+        return _with_censored(out, view, pair, a.keys() & b.keys())
     from showdown.measure.stats import compare
 
     a, b = view.samples(pair.a, metric), view.samples(pair.b, metric)
     if not a or not b:
         return None
     return compare(a, b, name_a=na, name_b=nb, lower_is_better=lower).to_dict()
+
+
+def _with_censored(out: dict[str, Any], view: RunView, pair: Pair, rounds: Iterable[int]) -> dict[str, Any]:
+    """A paired comparison with the rounds whose value is a lower bound (a run that never reached its target) named in its text."""
+    censored = {name: sorted(r for r in rounds if r in set(result_value(cell, "censored_rounds", default=[])))
+                for name, cell in zip(pair.names, (pair.a, pair.b))}
+    censored = {name: r for name, r in censored.items() if r}
+    if not censored:
+        return out
+    limit = result_value(pair.a, "max_epochs")
+    said = "; ".join(f"{name} did not reach the target in round{'s' if len(r) > 1 else ''} {', '.join(map(str, r))}" for name, r in censored.items())
+    return {**out, "censored": censored,
+            "text": f"{out['text']} ({said} within {limit} epochs: the seconds it trained for count, a lower bound on its time)"}
 
 
 def _over_processes(medians: list[float]) -> dict[str, Any] | None:

@@ -5,13 +5,15 @@ Claims, the advisor and the reports ask about the side, so its round cells are m
 record: the side's key and config (round fields dropped), the result of its first ok round plus
 how many rounds it has, and the id of its first round cell. Its memory is the median over the
 rounds whose process read it (a shared process reads memory in its first part only: see
-:mod:`showdown.scenarios.parts`). :class:`Sides` keeps the members, so
+:mod:`showdown.scenarios.parts`). A time-to-accuracy side trains one seed per round: its runs are
+pooled, with their aggregates taken again over all of them. :class:`Sides` keeps the members, so
 statistics can take each process as the unit and pair the two sides of a comparison by round.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -20,7 +22,7 @@ from showdown.runner.schedule import split_key
 from showdown.store import CellRecord, Store
 
 #: Config keys that belong to one round's process, not to the side.
-ROUND_FIELDS = ("round", "order", "window_s", "warmup_steps", "tensorboard", "repeats", "process", "part", "session")
+ROUND_FIELDS = ("round", "order", "window_s", "warmup_steps", "tensorboard", "repeats", "process", "part", "session", "seeds")
 
 
 @dataclass
@@ -52,7 +54,7 @@ def merge(cells: Iterable[CellRecord]) -> Sides:
         group.sort(key=lambda c: c.config["round"])
         first = group[0]
         config = {k: v for k, v in first.config.items() if k not in ROUND_FIELDS}
-        merged = replace(first, key=side, config=config, result={**(first.result or {}), **_memory(group), "rounds": len(group)})
+        merged = replace(first, key=side, config=config, result={**(first.result or {}), **_memory(group), **_runs(group), "rounds": len(group)})
         out.append(merged)
         members[merged.id] = group
     return Sides(out, members)
@@ -65,6 +67,23 @@ def _memory(group: list[CellRecord]) -> dict[str, Any]:
         return {}
     values = sorted(r["peak_rss_above_baseline"] for r in read)
     return {"peak_rss_above_baseline": values[len(values) // 2], "memory_method": read[0].get("memory_method"), "memory_rounds": len(values)}
+
+
+def _runs(group: list[CellRecord]) -> dict[str, Any]:
+    """A time-to-accuracy side's runs over its rounds (one seed each), with the aggregates taken again over all of them."""
+    from showdown.scenarios.accuracy import mlperf_mean
+
+    runs = [r for c in group for r in (c.result or {}).get("runs", [])]
+    if not runs:
+        return {}
+    done = sorted(r["seconds"] for r in runs if r["converged"])
+    epochs = sorted(r["epochs"] for r in runs if r["converged"])
+    return {"runs": runs, "seeds": [r["seed"] for r in runs], "converged": len(done), "failed": len(runs) - len(done),
+            "failed_seeds": [r["seed"] for r in runs if not r["converged"]],
+            "median_s": statistics.median(done) if done else None, "median_epochs": statistics.median(epochs) if epochs else None,
+            "median_train_s": statistics.median(r["train_seconds"] for r in runs if r["converged"]) if done else None,
+            "mlperf_mean_s": mlperf_mean([r["seconds"] if r["converged"] else None for r in runs]),
+            "censored_rounds": [c.config["round"] for c in group if (c.result or {}).get("censored")]}
 
 
 def process_medians(store: Store, sides: Sides, cell: CellRecord, metric: str, summaries: dict[tuple[int, str], dict[str, Any]]) -> dict[int, float]:

@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", help="intra- and inter-op threads for both frameworks (default: all cores)")
     p.add_argument("--budget", help="wall-clock budget of the run, a hard stop for its rounds: 90s, 10m, 1h (quick: 9m; needs rounds)")
     p.add_argument("--cell-budget", help="measurement seconds per cell outside rounds (default: suite's)")
-    p.add_argument("--rounds", help="measure train, infer and coldstart in up to N paired rounds of fresh processes (N >= 4, or 0 for none; quick: 12, full: 0)")
+    p.add_argument("--rounds", help="measure train, infer, coldstart and accuracy in up to N paired rounds of fresh processes (N >= 4, or 0 for none; quick: 12, full: 0)")
     p.add_argument("--window", help="with rounds: measuring seconds per process (quick: 0.5, full: 1)")
     p.add_argument("--timeout", help="seconds a cell may take before it is killed (default: 600)")
     p.add_argument("--memory-mb", help="memory cap per cell in MiB (default: 75%% of the machine's memory)")

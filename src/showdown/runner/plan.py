@@ -72,7 +72,7 @@ class Plan:
     memory_mb: int | None = None
     # TensorBoard root: each train and accuracy cell logs under its own subdirectory (see logdir)
     tensorboard: str | None = None
-    # Rounds (0: none): train, infer and coldstart run as paired rounds of fresh processes, at most this many
+    # Rounds (0: none): train, infer, coldstart and accuracy run as paired rounds of fresh processes, at most this many
     # (see :mod:`showdown.runner.schedule` and :mod:`showdown.runner.rounds`), each process warming
     # up and measuring for ``window_s`` seconds; ``schedule_seed`` orders the rounds (drawn at start).
     rounds: int = 0
@@ -240,9 +240,9 @@ def suite(name: str, **overrides: Any) -> Plan:
 
     ``quick`` holds every measurement the claims and the advisor need and takes about 8 minutes
     on a 2-core CPU: the CNN, each framework's default mode plus TensorFlow's eager mode, one
-    training batch size, batch 1 and 32 for inference and cold start, all measured in up to 12
-    paired rounds of fresh processes (half-second windows) within a 9-minute budget for the whole
-    run; before them the varying-shapes pass, 4 seeds of time-to-accuracy, four float32 deployment
+    training batch size, batch 1 and 32 for inference and cold start, and time to accuracy (one seed
+    a round), all measured in up to 12 paired rounds of fresh processes (half-second windows)
+    within a 9-minute budget for the whole run; before them the varying-shapes pass, four float32 deployment
     paths (ONNX Runtime from each framework, ExecuTorch, LiteRT) with the runtimes' footprints, and
     the mistakes battery. ``full`` adds the MLP, the LSTM and the transformer, every mode, a batch sweep from 1 to 256,
     the LoadGen server/offline scenarios, 5 seeds, 5 cold starts and every deployment path, with

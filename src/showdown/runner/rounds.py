@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from showdown.runner.plan import TENSORBOARD_SCENARIOS, Plan, logdir
-from showdown.runner.schedule import ROUND_OVERRIDES, Comparison, blocks, comparisons, process_of, round_key, round_order, split_key
+from showdown.runner.schedule import Comparison, blocks, comparisons, process_of, round_key, round_order, round_overrides, split_key
 from showdown.store import CellRecord, Store
 
 #: A side that failed this many rounds without one success closes its comparisons.
@@ -84,7 +84,7 @@ def calibrated(cells: list[CellRecord]) -> dict[str, int]:
 
 def round_config(plan: Plan, side: str, config: dict[str, Any], round_no: int, order: int, warmup: int | None, part: int = 0) -> dict[str, Any]:
     """A side's config for one round: its round, place in the round, process and part, window and frozen warm-up."""
-    cfg = {**config, **ROUND_OVERRIDES.get(config["scenario"], {}), "round": round_no, "order": order, "window_s": plan.window_s, "warmup_steps": warmup,
+    cfg = {**config, **round_overrides(config, round_no), "round": round_no, "order": order, "window_s": plan.window_s, "warmup_steps": warmup,
            "process": round_key(process_of(side, config), round_no), "part": part, "session": plan.session}
     if plan.tensorboard and config["scenario"] in TENSORBOARD_SCENARIOS:
         cfg["tensorboard"] = logdir(plan.tensorboard, round_key(side, round_no))

@@ -6,8 +6,8 @@ and its key is the cell key without a round (``train/torch/cnn/default/eager/bs3
 
 A round's *process* measures one or more sides: the steady-state sides (training and inference
 steps) of one framework and workload share one fresh process, as its *parts*, so the round pays
-the framework's import once per workload rather than once per side; a cold start is a process of
-its own. The parts of a process run in an order rotated by one each round, so every part is
+the framework's import once per workload rather than once per side; a cold start and a run to the
+accuracy target are processes of their own. The parts of a process run in an order rotated by one each round, so every part is
 measured first, second, … in turn (only the first reads memory: see
 :mod:`showdown.scenarios.parts`).
 
@@ -30,10 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 #: Scenarios measured in rounds when a plan asks for rounds.
-ROUNDED = ("train", "infer", "coldstart")
-#: What a round's process of a scenario does differently from a cell outside rounds: a cold
-#: start's process starts one fresh interpreter (the round repeats it).
-ROUND_OVERRIDES: dict[str, dict[str, Any]] = {"coldstart": {"repeats": 1}}
+ROUNDED = ("train", "infer", "coldstart", "accuracy")
 #: Scenarios whose sides of one framework and workload share a round's process.
 SHARED = ("train", "infer")
 
@@ -67,6 +64,21 @@ def comparisons(sides: Mapping[str, Mapping[str, Any]]) -> list[Comparison]:
                 if fa != fb:
                     out.append(Comparison(cond, *((a, b) if fa < fb else (b, a))))
     return out
+
+
+def round_overrides(config: Mapping[str, Any], round_no: int) -> dict[str, Any]:
+    """What a round's process of a side does differently from a cell outside rounds.
+
+    A cold start's process starts one fresh interpreter (the round repeats it). A time-to-accuracy
+    process trains one seed, ``round − 1``: both sides of a round train from the same seeded
+    weights on the same example order, and every round (every session's too) has a seed of its own.
+    """
+    scenario = config.get("scenario")
+    if scenario == "coldstart":
+        return {"repeats": 1}
+    if scenario == "accuracy":
+        return {"seeds": [round_no - 1]}
+    return {}
 
 
 def process_of(side: str, config: Mapping[str, Any]) -> str:

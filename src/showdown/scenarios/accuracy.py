@@ -25,6 +25,11 @@ and, with :data:`MLPERF_MIN_RUNS` or more runs, MLPerf's own benchmark result
 (``mlperf_mean_s``): drop the fastest and slowest run and average the rest, where a single
 non-converged run counts as the slowest and more than one makes the result invalid (None).
 
+In a run in rounds each round's process trains one seed, ``round − 1``, for both frameworks, so
+the process is the unit and the round pairs the two sides by seed; the canary is timed before and
+after the run, and a run that never reaches the target sends the seconds it trained for as its
+time (a lower bound, ``censored`` in the result) rather than leaving its round out.
+
 Targets (:data:`TARGETS`) are test accuracies every workload reaches at the ``default`` preset
 in a few epochs in both frameworks, and at the ``tiny`` preset within :data:`MAX_EPOCHS`. Epochs
 to target for seeds 0 and 1, ``torch/tensorflow`` where the frameworks differ (dropout masks, or
@@ -143,6 +148,7 @@ def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
         The settings, one record per run, the aggregates over runs and the workbench description.
     """
     from showdown.data import digits
+    from showdown.measure.canary import canary
     from showdown.models import zoo
     from showdown.models.spec import init_weights
 
@@ -151,16 +157,22 @@ def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
     fw, fw_settings = common.configure(payload)  # once per process: threads are fixed at first use
     spec = zoo.build(cfg.workload, payload.get("preset", "default"), input_shape=digits.input_shape(cfg.workload))
     test = [fw.batch(x) for x in np.array_split(split.x_test, math.ceil(len(split.x_test) / EVAL_BATCH))]
-    runs, bench = [], None
+    in_round = payload.get("round") is not None
+    runs, bench, canaries = [], None, []
     for seed in cfg.seeds:
         weights = init_weights(spec, seed)
         bench = common.Workbench(fw, spec, weights, fw.build(spec, weights), fw_settings)
+        if in_round:
+            canaries.append(canary())
         run = train_to_target(fw, bench.model, split, test, seed, cfg, emit)
-        _emit_run(emit, run)
+        if in_round:
+            canaries.append(canary())
+        _emit_run(emit, run, censored=in_round)
         if payload.get("tensorboard"):
             _log_run(fw, payload["tensorboard"], run)
         runs.append(run)
-    return {**summarize(cfg, runs), "data": _data_info(split), **bench.describe()}
+    extra = {"canary_s": canaries, "censored": any(not r.converged for r in runs)} if in_round else {}
+    return {**summarize(cfg, runs), **extra, "data": _data_info(split), **bench.describe()}
 
 
 def shuffle_orders(seed: int, n: int, epochs: int) -> list[np.ndarray]:
@@ -312,8 +324,16 @@ def _record_epoch(run: Run, number: int, accuracy: float, seconds: float, train_
     run.curve.append({"epoch": number, "seconds": seconds, "train_seconds": run.train_seconds, "accuracy": accuracy})
 
 
-def _emit_run(emit: common.Emit, run: Run) -> None:
+def _emit_run(emit: common.Emit, run: Run, censored: bool = False) -> None:
+    """Send a finished run's progress and, when it converged, its time and epochs to the target.
+
+    With ``censored``, a run that never reached the target sends the seconds it trained for as its
+    time: a lower bound, flagged ``censored`` in the cell's result, so that a round's pair keeps
+    the round rather than dropping the slower side's worst seed.
+    """
     emit("progress", {"seed": run.seed, "converged": run.converged, "epochs": run.epochs, "seconds": run.seconds})
+    if censored and not run.converged:
+        common.emit_samples(emit, "time_to_accuracy", [run.seconds], "s")
     if run.converged:
         common.emit_samples(emit, "time_to_accuracy", [run.seconds], "s")
         common.emit_samples(emit, "epochs_to_accuracy", [run.epochs], "epochs")
