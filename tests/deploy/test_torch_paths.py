@@ -10,8 +10,10 @@ Tolerances:
 
 Cost on 2 cores: AOTInductor compiles C++ (7-20 s a model), so it runs on the mlp and cnn only
 (the lstm and transformer compile and match too; see the deploy survey in the report).
-ExecuTorch lowering takes 10-40 s a model; its mlp and cnn cases run by default, the lstm and
-transformer ones are marked ``slow`` (deselect with ``-m "not slow"``).
+ExecuTorch lowering takes 10-40 s a model; its mlp and cnn cases run by default, and the float
+lstm (marked ``slow``); the float transformer and the int8 lstm and transformer are marked
+``survey``, which the default run leaves out (``pytest -m survey`` runs them; ``showdown deploy``
+measures and verifies every path on every workload).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ WORKLOADS = zoo.WORKLOADS
 LAYOUTS = {"mlp": "NF", "cnn": "NCHW", "lstm": "NTF", "transformer": "NTF"}
 
 slow = pytest.mark.slow
+survey = pytest.mark.survey
 
 
 def _cases(path: str, workloads: tuple[str, ...], marks: tuple = ()) -> list[Any]:
@@ -60,13 +63,14 @@ FLOAT_CASES = [
     *_cases("aoti", ("mlp", "cnn")),
     *_cases("onnx-ort", WORKLOADS, tuple(_needs("onnx-ort"))),
     *_cases("executorch-xnnpack", ("mlp", "cnn"), tuple(_needs("executorch-xnnpack"))),
-    *_cases("executorch-xnnpack", ("lstm", "transformer"), (slow, *_needs("executorch-xnnpack"))),
+    *_cases("executorch-xnnpack", ("lstm",), (slow, *_needs("executorch-xnnpack"))),
+    *_cases("executorch-xnnpack", ("transformer",), (slow, survey, *_needs("executorch-xnnpack"))),
 ]
 INT8_CASES = [
     *_cases("onnx-ort-int8-dynamic", WORKLOADS, tuple(_needs("onnx-ort-int8-dynamic"))),
     *_cases("onnx-ort-int8-static", WORKLOADS, tuple(_needs("onnx-ort-int8-static"))),
     *_cases("executorch-xnnpack-int8", ("mlp", "cnn"), tuple(_needs("executorch-xnnpack-int8"))),
-    *_cases("executorch-xnnpack-int8", ("lstm", "transformer"), (slow, *_needs("executorch-xnnpack-int8"))),
+    *_cases("executorch-xnnpack-int8", ("lstm", "transformer"), (slow, survey, *_needs("executorch-xnnpack-int8"))),
 ]
 
 
