@@ -72,6 +72,30 @@ def test_a_drifting_canary_is_said_next_to_the_comparison(tmp_path):
     store, run_id = _run(tmp_path, canary_drift=0.05)
     row = next(r for r in compare.frameworks(store, run_id) if r.side_a == "tensorflow function")
     assert row.comparison["text"].startswith("depends on the machine's state (the canary varied")
+    (c1,) = C.evaluate(store, run_id, only=["C1"])  # the claim resting on it says so too: never a bare "1.25× faster"
+    assert c1.effect.startswith("depends on the machine's state (1 of 1 condition): torch 1.2") and c1.verdict == "supported"
+    (steady,) = C.evaluate(*_run(tmp_path / "steady"), only=["C1"])
+    assert steady.effect.startswith("torch 1.2") and "machine" not in steady.effect
+
+
+def test_the_run_says_when_the_machine_s_own_speed_moved_over_its_rounds(tmp_path, capsys):
+    from showdown.report import terminal
+
+    store, run_id = _run(tmp_path, canary_drift=0.05)
+    data = terminal.run_data(store, run_id)
+    speed = data["machine_speed"]
+    assert speed["drifting"] and speed["spread"] == pytest.approx(1.30 / 1.05 - 1) and (speed["fastest_round"], speed["slowest_round"]) == (1, 6)
+    (line,) = [w for w in terminal.busy_warnings(data) if "canary" in w]
+    assert "varied 24% over the run's rounds (fastest round 1, slowest 6)" in line
+    steady = terminal.run_data(*_run(tmp_path / "steady"))
+    assert steady["machine_speed"]["spread"] == 0 and not any("canary" in w for w in terminal.busy_warnings(steady))
+    # show gathers a side's rounds in one row per metric: the median of its process medians and their range
+    terminal.show_run(store, run_id)
+    shown = capsys.readouterr().out
+    assert "train/torch/cnn/default/eager/bs32 (6 rounds)" in shown and "6 proc" in shown and "/bs32/r3" not in shown
+    medians = sorted(s.stats["median"] for s in store.summaries(run_id) if s.cell_key.startswith("train/torch/") and s.metric == "step_time")
+    row = next(line for line in shown.splitlines() if "train/torch/cnn/default/eager/bs32 (6 rounds)" in line)
+    assert f"{medians[0] * 1e3:.3g}–{medians[-1] * 1e3:.3g}" in row
 
 
 def test_c1_says_how_stable_its_verdict_is(tmp_path):

@@ -8,15 +8,14 @@ from showdown.runner import plan as P
 
 def test_quick_suite_covers_both_frameworks_in_rounds_within_a_budget():
     plan = P.suite("quick", threads=2)
-    assert plan.workloads == ("cnn",) and plan.rounds == 12 and plan.time_budget_s == 540
+    assert plan.workloads == ("cnn",) and plan.rounds == 12 and plan.time_budget_s == 570
     sides = plan.sides()
     cells = dict(plan.cells())
     for fw in ("torch", "tensorflow"):
         for wl in plan.workloads:
-            for scenario in ("train", "infer", "coldstart", "accuracy"):
+            for scenario in ("train", "infer", "dynamic", "coldstart", "accuracy"):
                 assert any(k.startswith(f"{scenario}/{fw}/{wl}/") for k in sides), (scenario, fw, wl)
-            assert any(k.startswith(f"dynamic/{fw}/{wl}/") for k in cells), (fw, wl)
-    assert not any(k.startswith("accuracy/") for k in cells)
+    assert not any(k.startswith(("accuracy/", "dynamic/")) for k in cells)
     assert "train/torch/cnn/default/eager/bs32" in sides and not any(k.startswith("train/") for k in cells)
     assert "infer/tensorflow/cnn/default/function/bs1" in sides and "coldstart/tensorflow/cnn/default/eager" in sides
     assert not any("/compiled/" in k or "/xla/" in k for k in (*cells, *sides))
@@ -26,7 +25,7 @@ def test_quick_suite_without_rounds_measures_every_side_in_one_cell_and_has_no_b
     plan = P.suite("quick", rounds=0, workloads=("mlp", "cnn", "lstm", "transformer"), threads=2)
     assert plan.rounds == 0 and plan.time_budget_s is None and plan.sides() == {}
     cells = dict(plan.cells())
-    for scenario in ("train", "infer", "accuracy", "coldstart"):
+    for scenario in ("train", "infer", "dynamic", "accuracy", "coldstart"):
         for wl in ("mlp", "cnn", "lstm", "transformer"):
             assert any(k.startswith(f"{scenario}/torch/{wl}/") for k in cells), (scenario, wl)
 
@@ -94,11 +93,14 @@ def test_dynamic_cells_are_per_mode_without_a_batch_size():
 
 
 def test_dynamic_follows_the_selected_modes_and_defaults_to_four_repeats():
-    plan = P.suite("quick", scenarios=("dynamic",), workloads=("cnn",))
-    assert [k for k, _ in plan.cells()] == [
-        "dynamic/torch/cnn/default/eager", "dynamic/tensorflow/cnn/default/eager", "dynamic/tensorflow/cnn/default/function",
-    ]
+    plan = P.suite("quick", scenarios=("dynamic",), workloads=("cnn",), rounds=0, modes=("eager", "function"))
+    keys = ["dynamic/torch/cnn/default/eager", "dynamic/tensorflow/cnn/default/eager", "dynamic/tensorflow/cnn/default/function"]
+    assert [k for k, _ in plan.cells()] == keys
     assert all(c["repeats"] == 4 for _, c in plan.cells())
+    # the quick suite measures each framework's default mode, in rounds, unless the modes are chosen
+    rounded = P.suite("quick", scenarios=("dynamic",), workloads=("cnn",))
+    assert rounded.rounds and rounded.cells() == [] and sorted(rounded.sides()) == [keys[2], keys[0]]
+    assert P.suite("full", workloads=("cnn",)).dynamic_default_modes is False
     assert {"dynamic", "devx"} <= set(P.suite("quick").scenarios) and "dynamic" in P.suite("full").scenarios
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from showdown.errors import ConfigError
 from showdown.runner import plan as P
-from showdown.runner.schedule import comparisons, process_of, round_key, round_order, round_overrides, split_key
+from showdown.runner.schedule import DYNAMIC_REPEATS, comparisons, process_of, round_key, round_order, round_overrides, split_key
 
 
 def _sides():
@@ -69,6 +69,16 @@ def test_round_keys():
 def test_too_few_rounds_are_refused(rounds):
     with pytest.raises(ConfigError, match=r"rounds must be 0 \(no rounds\) or at least 4, got"):
         P.suite("quick", rounds=rounds)
+
+
+def test_varying_shapes_run_in_a_process_of_their_own_with_fewer_fresh_passes():
+    sides = P.suite("quick", scenarios=("dynamic", "train"), rounds=6, threads=2, modes=("eager", "function")).sides()
+    dyn = {k: c for k, c in sides.items() if c["scenario"] == "dynamic"}
+    assert sorted(dyn) == ["dynamic/tensorflow/cnn/default/eager", "dynamic/tensorflow/cnn/default/function", "dynamic/torch/cnn/default/eager"]
+    assert len(comparisons(dyn)) == 2  # torch eager against each TensorFlow mode
+    for key, config in dyn.items():  # a process of its own: its reset would reach into a shared process's other parts
+        assert process_of(key, config) == key and round_overrides(config, 4) == {"repeats": DYNAMIC_REPEATS}
+    assert sorted(p for p in round_order(sides, list(sides), 2, seed=1) if p[0] in dyn) == [[k] for k in sorted(dyn)]
 
 
 def test_time_to_accuracy_trains_a_seed_of_its_own_each_round_in_a_process_of_its_own():

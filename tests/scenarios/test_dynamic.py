@@ -112,9 +112,23 @@ def test_repeats_must_be_positive():
         dynamic.cell(payload("torch", "eager", repeats=0), lambda kind, data: None)
 
 
+def test_a_round_s_process_warms_up_as_frozen_and_reads_the_canary_around_its_window():
+    messages: list[tuple[str, dict]] = []
+    emit = lambda kind, data: messages.append((kind, data))  # noqa: E731
+    first = dynamic.cell(payload("torch", "eager", repeats=2, window_s=0.2, warmup_steps=None), emit)
+    assert first["repeats"] == 2 and len(first["first_passes_s"]) == 2
+    assert first["warmup_count"] == first["round"]["warmup_count"] >= 1  # calibrated until steady in the side's first round
+    assert len(first["canary_s"]) == 2 and min(first["canary_s"]) > 0
+    later = dynamic.cell(payload("torch", "eager", repeats=2, window_s=0.2, warmup_steps=first["warmup_count"] + 2), emit)
+    assert later["warmup_count"] == first["warmup_count"] + 2 and len(later["canary_s"]) == 2  # frozen: exactly the steps it was given
+    assert later["round"]["stop_reason"] == "budget" and later["round"]["sample_count"] >= 5
+    assert first["compiles"] == 0 and later["compiles"] is None  # counted where the side calibrates only
+    assert "canary_s" not in measured("torch", "eager")[0]  # outside rounds: the adaptive sampler, no canary
+
+
 def test_the_runner_summarises_and_compares_both_metrics(tmp_path, both, capsys):
     store = Store.open(tmp_path / "d.sqlite")
-    plan = P.suite("quick", workloads=("mlp",), scenarios=("dynamic",), modes=("eager",), preset="tiny", threads=2, budget_s=0.3)
+    plan = P.suite("quick", workloads=("mlp",), scenarios=("dynamic",), modes=("eager",), preset="tiny", threads=2, budget_s=0.3, rounds=0)
     run_id = X.start(store, plan, [])
     assert X.execute(store, run_id, plan) == "complete"
     summaries = {(s.cell_key, s.metric): s.stats for s in store.summaries(run_id)}

@@ -108,3 +108,18 @@ def canary_by_round(sides: Sides, *cells: CellRecord) -> dict[int, float]:
             values = [v for v in (member.result or {}).get("canary_s", []) if v and v > 0]
             readings.setdefault(member.config["round"], []).extend(values)
     return {r: math.exp(sum(map(math.log, v)) / len(v)) for r, v in readings.items() if v}
+
+
+def machine_speed(sides: Sides) -> dict[str, Any] | None:
+    """The canary over the whole run: round → its geometric mean over every process of the round,
+    with :func:`showdown.measure.paired.drift`'s reading of it (None without two rounds read)."""
+    from showdown.measure.paired import drift
+
+    by_round = canary_by_round(sides, *(c for c in sides.cells if sides.rounds_of(c)))
+    moved = drift(by_round)
+    if moved is None:
+        return None
+    fastest, slowest = min(by_round, key=by_round.__getitem__), max(by_round, key=by_round.__getitem__)
+    return {"by_round": dict(sorted(by_round.items())), "fastest_round": fastest, "slowest_round": slowest,
+            "spread": moved["spread"], "drifting": moved["drifting"]}
+

@@ -249,18 +249,30 @@ def effect_text(ratio: float | None, low: float | None, high: float | None, bett
 
 
 def verdict(cid: str, claim: str, findings: Sequence[Finding], *, better: str, worse: str, subject: str, method: str, notes: Sequence[str] = ()) -> Verdict:
-    """Assemble the verdict of a ratio-valued claim from its findings."""
+    """Assemble the verdict of a ratio-valued claim from its findings.
+
+    Where the machine's speed moved under some of them, the effect says so first, as their
+    comparisons do: never a bare "N× faster" resting on them.
+    """
     decided, conditions = decide(findings)
     share, halves = stability(findings, decided)
     if len(findings) == 1:  # one condition: its own confidence interval
         f = findings[0]
-        text = effect_text(f.ratio, f.ci_low, f.ci_high, better, worse, subject, 1)
+        text = _drifted(findings) + effect_text(f.ratio, f.ci_low, f.ci_high, better, worse, subject, 1)
         return Verdict(cid, claim, decided, text, f.ratio, f.ci_low, f.ci_high, conditions, tuple(findings), method, notes=tuple(notes),
                        stability=share, halves_agree=halves)
     ratio, low, high = pooled([f.ratio for f in findings if f.ratio])
-    text = effect_text(ratio, low, high, better, worse, subject, len(findings))
+    text = _drifted(findings) + effect_text(ratio, low, high, better, worse, subject, len(findings))
     return Verdict(cid, claim, decided, text, ratio, None, None, conditions, tuple(findings), method, notes=tuple(notes), range_low=low, range_high=high,
                    stability=share, halves_agree=halves)
+
+
+def _drifted(findings: Sequence[Finding]) -> str:
+    """``"depends on the machine's state (2 of 3 conditions): "`` where drift marked some findings, else ""."""
+    from showdown.measure.paired import DEPENDS
+
+    moved = sum(f.detail.startswith(DEPENDS) for f in findings)
+    return f"{DEPENDS} ({moved} of {len(findings)} condition{'s' if len(findings) > 1 else ''}): " if moved else ""
 
 
 def stability_text(v: Verdict) -> str:

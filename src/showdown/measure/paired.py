@@ -48,6 +48,8 @@ MIN_ROUNDS = 4
 MARGIN = 0.05
 #: Confidence of the intervals the stopping rule looks at (the reported interval stays 95 %).
 LOOK_CONFIDENCE = 0.99
+#: What a comparison (and a claim resting on it) says first when the machine's speed moved under it.
+DEPENDS = "depends on the machine's state"
 #: A canary (the machine's own speed) that varies more than this over a run means drift.
 DRIFT = 0.10
 STATES = ("faster", "slower", "equivalent", "undecided")
@@ -365,7 +367,7 @@ def compare_rounds(
     moved = drift(canary, per_round) if canary is not None else None
     if moved and (moved["drifting"] or moved["follows"]):  # never a bare "N× faster" here
         why = f"the canary varied {100 * moved['spread']:.0f}% over the rounds" + ("; the ratios followed it" if moved["follows"] else "")
-        cmp = replace(cmp, text=f"depends on the machine's state ({why}): {cmp.text}")
+        cmp = replace(cmp, text=f"{DEPENDS} ({why}): {cmp.text}")
     parts = tuple(by_session(d, groups, confidence)) if several else ()
     agree = sessions_agree(parts)
     if several:

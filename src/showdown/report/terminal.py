@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import sys
 from typing import Any
 
@@ -110,6 +111,7 @@ def run_data(store: Any, run_id: str) -> dict[str, Any]:
     from dataclasses import asdict
 
     from showdown.analysis import compare
+    from showdown.analysis.sides import machine_speed, merge
     from showdown.runner.sessions import summary
 
     run = store.get_run(run_id)
@@ -124,6 +126,7 @@ def run_data(store: Any, run_id: str) -> dict[str, Any]:
         "run": {k: v for k, v in asdict(run).items()},
         "sessions": summary(run, store.cells(run_id)),
         "manifest_flags": manifest_flags(store, run_id),
+        "machine_speed": machine_speed(merge(store.cells(run_id))),
         "cells": cells,
         "comparisons": [asdict(r) for r in compare.frameworks(store, run_id)],
         "break_even": compare.break_even(store, run_id),
@@ -146,6 +149,11 @@ def busy_warnings(data: dict[str, Any]) -> list[str]:
         worst = ", ".join(f"{key} ({share:.0%})" for key, share in sorted(busy, key=lambda b: -b[1])[:5])
         out.append(f"other processes (or, on a virtual machine, other guests) took more than {BUSY_SHARE:.0%} of the CPUs during {len(busy)} of "
                    f"{len(data['cells'])} cells, whose timings may be distorted: {worst}{' ...' if len(busy) > 5 else ''}")
+    speed = data.get("machine_speed")
+    if speed and speed["drifting"]:
+        out.append(f"the machine's own speed (a fixed numpy canary timed in every process) varied {speed['spread']:.0%} over the run's rounds "
+                   f"(fastest round {speed['fastest_round']}, slowest {speed['slowest_round']}): a rerun may see other ratios, and each comparison "
+                   "whose own processes' canary moved says 'depends on the machine's state'")
     return out
 
 
@@ -219,14 +227,18 @@ def show_run(store: Any, run_id: str) -> None:
     console.print(f"fairness: intra-op threads {m.get('intra_op_threads')}, inter-op {m.get('inter_op_threads')}, {m.get('dtype')}, {m.get('device')}, data in memory")
     for flag in data["manifest_flags"]:
         console.print(f"[yellow]⚠ differs between frameworks: {escape(flag)}[/]")
-    table = Table(title="cells (median with 95% bootstrap CI of the median)")
-    for col in ("cell", "metric", "median", "95% CI", "p99", "n", "note"):
-        table.add_column(col, justify="right" if col in ("median", "95% CI", "p99", "n") else "left")
+    speed = data["machine_speed"]
+    if speed and not speed["drifting"]:
+        console.print(f"machine speed: the canary stayed within {speed['spread']:.0%} over the rounds {sparkline(list(speed['by_round'].values()))}")
+    table = Table(title="cells (median with 95% bootstrap CI of the median; a side in rounds: the median of its processes' medians, "
+                        "their range over the rounds, and p99 of every sample)")
+    for col in ("cell", "metric", "median", "95% CI · range", "p99", "n", "note"):
+        table.add_column(col, justify="right" if col in ("median", "95% CI · range", "p99", "n") else "left")
     sections = {c["config"]["scenario"] for c in data["cells"]} & {"deploy", "footprint", "devx"}
-    for c in data["cells"]:
-        if c["config"]["scenario"] in ("deploy", "footprint", "devx"):
+    for key, group in _by_side(data["cells"]):
+        if group[0]["config"]["scenario"] in ("deploy", "footprint", "devx"):
             continue  # shown in their own sections below
-        for row in _cell_rows(c):
+        for row in _side_rows(key, group) if key else _cell_rows(group[0]):
             table.add_row(*row)
     if table.row_count:
         console.print(table)
@@ -265,6 +277,54 @@ def _cell_rows(c: dict[str, Any]) -> list[tuple[str, ...]]:
             note += f" {sps:,.0f} samples/s" if sps else ""
             note += f" {compiles} compiles" if compiles is not None else ""
         rows.append((c["key"] if not rows else "", metric, median, ci, p99, str(stats["n"]), note.strip()))
+    return rows
+
+
+def _by_side(cells: list[dict[str, Any]]) -> list[tuple[str | None, list[dict[str, Any]]]]:
+    """The cells in order, each side's round cells gathered at its first: ``(side key, its round
+    cells)``, or ``(None, [cell])`` for a cell outside rounds."""
+    from showdown.runner.schedule import split_key
+
+    out: list[tuple[str | None, list[dict[str, Any]]]] = []
+    at: dict[str, int] = {}
+    for c in cells:
+        side, round_no = split_key(c["key"])
+        if round_no is None:
+            out.append((None, [c]))
+        elif side in at:
+            out[at[side]][1].append(c)
+        else:
+            at[side] = len(out)
+            out.append((side, [c]))
+    return out
+
+
+def _side_rows(side: str, members: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """Table rows of a side in rounds: per metric, the median and range of its ok processes' medians,
+    the largest p99 and how many rounds; the note counts failed rounds."""
+    from showdown.runner.execute import metrics
+
+    ok = [c for c in members if c["status"] == "ok"]
+    failed = len(members) - len(ok)
+    label = f"{side} ({len(members)} rounds)"
+    rows = []
+    for metric, lower in metrics(members[0]["config"]):
+        found = [c["summaries"][metric] for c in ok if c["summaries"].get(metric)]
+        if not found:
+            continue
+        medians = sorted(s["median"] for s in found)
+        spread = {"median": statistics.median(medians), "ci_low": medians[0], "ci_high": medians[-1], "p99": max(s["p99"] for s in found)}
+        median, span, p99 = _fmt(spread, "s" if lower else "per second")
+        cv = statistics.pstdev(medians) / statistics.fmean(medians) if len(medians) > 1 and statistics.fmean(medians) else 0.0
+        note = "[yellow]varies between rounds (CV > 10%)[/]" if cv > 0.10 else ""
+        if not rows:
+            compiles = (ok[0]["result"] or {}).get("compiles")
+            note += f" {compiles} compiles" if compiles is not None else ""
+            note += f" [red]{failed} failed[/]" if failed else ""
+        rows.append((label if not rows else "", metric, median, span, p99, f"{len(found)} proc", note.strip()))
+    if not rows:
+        reason = ((members[-1]["failure"] or {}).get("reason") or members[-1]["status"]) if members else "no rounds"
+        rows.append((label, metrics(members[0]["config"])[0][0], "", "", "", "", f"[red]{reason}[/]"))
     return rows
 
 

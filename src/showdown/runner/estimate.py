@@ -19,6 +19,10 @@ from showdown.store import Store
 #: Seconds outside the window per process, by framework, when nothing is known: a round's process
 #: on a 2-core Intel Xeon VM took ~2-3 s (torch) and ~4-6 s (TensorFlow) with a 1 s window, import included.
 PROCESS_S = {"torch": 2.5, "tensorflow": 5.0}
+#: The same for the scenarios whose process does more than warm up and measure a window, by
+#: scenario and framework: on a 2-core AMD EPYC VM a varying-shapes process (2 fresh passes) took
+#: ~6 s (torch eager) and 12-17 s (TensorFlow), a time-to-accuracy process (one seed) ~5-12 s.
+SCENARIO_PROCESS_S = {"dynamic": {"torch": 6.0, "tensorflow": 14.0}, "accuracy": {"torch": 6.0, "tensorflow": 10.0}}
 UNKNOWN_PROCESS_S = 5.0
 #: Seconds outside the window of each further part of a shared process (first call, warm-up, canary).
 PART_S = 1.0
@@ -48,7 +52,9 @@ def process_s(past: Mapping[str, list[float]], key: str, config: Mapping[str, An
     if seen:
         return parts * (statistics.median(seen) + window_s)
     if window_s:
-        return PROCESS_S.get(str(config.get("framework")), UNKNOWN_PROCESS_S) + (parts - 1) * PART_S + parts * window_s
+        framework = str(config.get("framework"))
+        start = SCENARIO_PROCESS_S.get(str(config.get("scenario")), PROCESS_S).get(framework, UNKNOWN_PROCESS_S)
+        return start + (parts - 1) * PART_S + parts * window_s
     return CELL_S
 
 

@@ -38,7 +38,7 @@ SUITES = ("quick", "full")
 # the cells outside rounds (2-core Intel Xeon VM), too few for any decision (5 at the least)
 QUICK_WORKLOADS = ("cnn",)
 QUICK_ROUNDS = 12
-QUICK_BUDGET_S = 540.0
+QUICK_BUDGET_S = 570.0
 # The mode each framework's users train in by default: PyTorch runs eagerly; Keras compiles the
 # training step with tf.function. Time-to-accuracy and cold start use it.
 DEFAULT_MODE = {"torch": "eager", "tensorflow": "function"}
@@ -68,11 +68,13 @@ class Plan:
     coldstart_repeats: int = 4
     # fresh passes over new shapes per dynamic cell (4: as for seeds)
     dynamic_repeats: int = 4
+    # varying shapes in each framework's default mode only (the quick suite, unless modes are chosen)
+    dynamic_default_modes: bool = False
     timeout_s: float = 600.0
     memory_mb: int | None = None
     # TensorBoard root: each train and accuracy cell logs under its own subdirectory (see logdir)
     tensorboard: str | None = None
-    # Rounds (0: none): train, infer, coldstart and accuracy run as paired rounds of fresh processes, at most this many
+    # Rounds (0: none): train, infer, dynamic, coldstart and accuracy run as paired rounds of fresh processes, at most this many
     # (see :mod:`showdown.runner.schedule` and :mod:`showdown.runner.rounds`), each process warming
     # up and measuring for ``window_s`` seconds; ``schedule_seed`` orders the rounds (drawn at start).
     rounds: int = 0
@@ -191,7 +193,10 @@ class Plan:
             cfg = {**base, "mode": mode, "batch_size": 1, "repeats": self.coldstart_repeats}
             return [(f"{stem}/{mode}", cfg)]
         if scenario == "dynamic":  # the batch size varies within the cell
-            return [(f"{stem}/{m}", {**base, "mode": m, "repeats": self.dynamic_repeats}) for m in self.modes_of(framework)]
+            modes = self.modes_of(framework)
+            if self.dynamic_default_modes and DEFAULT_MODE.get(framework) in modes:
+                modes = (DEFAULT_MODE[framework],)
+            return [(f"{stem}/{m}", {**base, "mode": m, "repeats": self.dynamic_repeats}) for m in modes]
         sizes = self.train_batch_sizes if scenario == "train" else self.infer_batch_sizes
         out = []
         for mode in self.modes_of(framework):
@@ -240,9 +245,10 @@ def suite(name: str, **overrides: Any) -> Plan:
 
     ``quick`` holds every measurement the claims and the advisor need and takes about 8 minutes
     on a 2-core CPU: the CNN, each framework's default mode plus TensorFlow's eager mode, one
-    training batch size, batch 1 and 32 for inference and cold start, and time to accuracy (one seed
-    a round), all measured in up to 12 paired rounds of fresh processes (half-second windows)
-    within a 9-minute budget for the whole run; before them the varying-shapes pass, four float32 deployment
+    training batch size, batch 1 and 32 for inference and cold start, passes over varying shapes
+    in the default modes (unless ``modes`` is given), and time to accuracy (one seed a round), all
+    measured in up to 12 paired rounds of fresh processes (half-second windows) within a 9½-minute
+    budget for the whole run; before them four float32 deployment
     paths (ONNX Runtime from each framework, ExecuTorch, LiteRT) with the runtimes' footprints, and
     the mistakes battery. ``full`` adds the MLP, the LSTM and the transformer, every mode, a batch sweep from 1 to 256,
     the LoadGen server/offline scenarios, 5 seeds, 5 cold starts and every deployment path, with
@@ -255,7 +261,8 @@ def suite(name: str, **overrides: Any) -> Plan:
         raise unknown("suite", name, SUITES)
     plan = Plan(suite=name)
     if name == "quick":
-        plan = replace(plan, workloads=QUICK_WORKLOADS, rounds=QUICK_ROUNDS, window_s=0.5, time_budget_s=QUICK_BUDGET_S)
+        plan = replace(plan, workloads=QUICK_WORKLOADS, rounds=QUICK_ROUNDS, window_s=0.5, time_budget_s=QUICK_BUDGET_S,
+                       dynamic_default_modes="modes" not in {k for k, v in overrides.items() if v is not None})
     if name == "full":
         plan = replace(
             plan,

@@ -6,8 +6,9 @@ and its key is the cell key without a round (``train/torch/cnn/default/eager/bs3
 
 A round's *process* measures one or more sides: the steady-state sides (training and inference
 steps) of one framework and workload share one fresh process, as its *parts*, so the round pays
-the framework's import once per workload rather than once per side; a cold start and a run to the
-accuracy target are processes of their own. The parts of a process run in an order rotated by one each round, so every part is
+the framework's import once per workload rather than once per side; a pass over varying shapes, a
+cold start and a run to the accuracy target are processes of their own (a varying-shapes process
+resets the framework's compiled state, which would reach into the parts after it). The parts of a process run in an order rotated by one each round, so every part is
 measured first, second, … in turn (only the first reads memory: see
 :mod:`showdown.scenarios.parts`).
 
@@ -30,9 +31,11 @@ from dataclasses import dataclass
 from typing import Any
 
 #: Scenarios measured in rounds when a plan asks for rounds.
-ROUNDED = ("train", "infer", "coldstart", "accuracy")
+ROUNDED = ("train", "infer", "dynamic", "coldstart", "accuracy")
 #: Scenarios whose sides of one framework and workload share a round's process.
 SHARED = ("train", "infer")
+#: Fresh first passes over the shapes per varying-shapes process of a round (the rounds repeat it).
+DYNAMIC_REPEATS = 1
 
 _ROUND = re.compile(r"/r(\d+)$")
 
@@ -72,10 +75,13 @@ def round_overrides(config: Mapping[str, Any], round_no: int) -> dict[str, Any]:
     A cold start's process starts one fresh interpreter (the round repeats it). A time-to-accuracy
     process trains one seed, ``round − 1``: both sides of a round train from the same seeded
     weights on the same example order, and every round (every session's too) has a seed of its own.
+    A varying-shapes process times :data:`DYNAMIC_REPEATS` fresh first passes (the rounds repeat it).
     """
     scenario = config.get("scenario")
     if scenario == "coldstart":
         return {"repeats": 1}
+    if scenario == "dynamic":
+        return {"repeats": DYNAMIC_REPEATS}
     if scenario == "accuracy":
         return {"seeds": [round_no - 1]}
     return {}

@@ -51,7 +51,7 @@ def plan_session(store: Store, run_id: str, *, rounds: int | None = None, time_b
     run = store.get_run(run_id)
     plan = Plan.from_dict(run.plan)
     if not plan.rounds or not plan.sides():
-        raise ConfigError(f"run {run_id} has no rounds to add to (it ran with --rounds 0 or without train, infer, coldstart and accuracy): "
+        raise ConfigError(f"run {run_id} has no rounds to add to (it ran with --rounds 0 or without train, infer, dynamic, coldstart and accuracy): "
                           "start a run with rounds")
     if run.status in ("running", "interrupted"):
         raise ConfigError(f"run {run_id} is {run.status}: finish it first with showdown run --resume {run_id}")

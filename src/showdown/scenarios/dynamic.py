@@ -11,7 +11,8 @@ call of a first pass meets a shape the callable has not seen. The cell measures:
     kept as a ``new_shape_call`` sample (phase ``first``).
 ``round_time`` (the sampler's phases)
     whole passes of the last repetition's callable, now that it has seen every shape: the steady
-    cost of serving varying shapes (:func:`showdown.scenarios.common.measure_loop`).
+    cost of serving varying shapes (:func:`showdown.scenarios.common.measure_loop`). In a round's
+    process that is a fixed warm-up and window, with the canary timed around the window.
 
 One repetition runs before the measured ones and is stored apart (phase ``warmup``): it absorbs
 what a process pays once whatever the shapes (importing a compiler backend, initialising XLA),
@@ -23,8 +24,8 @@ kernels; every new ``tf.function`` traces and compiles anew. On a machine (or co
 never compiled the model, PyTorch's first pass costs much more: only the warm-up pass
 (``warmup_pass_s``) can show it, and only when the cache was empty.
 
-The ``compiles`` result counts the graphs the framework's capture layer makes over one pass from a
-reset (the debug module's ``compilation``: TorchDynamo's guards, ``tf.function``'s traces). XLA is
+The ``compiles`` result (None in a round's process after the side's first) counts the graphs the
+framework's capture layer makes over one pass from a reset (the debug module's ``compilation``: TorchDynamo's guards, ``tf.function``'s traces). XLA is
 ``tf.function`` with ``jit_compile``, which traces under the same rules, so its count is the
 ``tf.function`` count; XLA then compiles each traced shape once. Eager modes compile nothing.
 """
@@ -73,7 +74,10 @@ def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
         bench = common.build(fw, settings, payload)
         seed = payload.get("seed", 0)
         batches = [fw.batch(synthetic.batch(bench.spec, n, seed + i)[0]) for i, n in enumerate(SCHEDULE)]
-        compiler = count_compiles(tools, bench.model, batches, payload["mode"])
+        # a round's process counts the graphs only where the side calibrates (its first ok round):
+        # the count does not change between processes, and its pass costs as much as a measured one
+        counted = payload.get("window_s") is None or payload.get("warmup_steps") is None
+        compiler = count_compiles(tools, bench.model, batches, payload["mode"]) if counted else {}
         fresh = functools.partial(_fresh, tools, fw, bench.model, payload["mode"])
         warmup = first_pass(fw, fresh(), batches)
         common.emit_samples(emit, "new_shape_call", warmup, "s", phase="warmup")
@@ -143,6 +147,9 @@ def summary(calls: list[list[float]], warmup: list[float], timing: dict[str, Any
         "round": timing,
         "compiles": int(counts[-1]) if counts else None,
         "compiler": compiler,
+        # a round's process: the steady loop's warm-up (frozen for the side's later rounds) and canary
+        "warmup_count": timing["warmup_count"],
+        **({"canary_s": timing["canary_s"]} if "canary_s" in timing else {}),
     }
 
 
