@@ -333,7 +333,9 @@ def _onnx_quantized(model: Any, spec: ModelSpec, out_dir: str | Path, quantize: 
         info = export_onnx(model, spec, tmp, np.empty(0, np.float32))
         target = Path(out_dir) / "model.int8.onnx"
         quantize(Path(info["artifact"]), target)
-    return {**info, "artifact": str(target), "quantizer": quantizer}
+    from showdown.runtimes.onnxruntime import quantizer_settings
+
+    return {**info, "artifact": str(target), "quantizer": quantizer, **quantizer_settings()}
 
 
 def export_onnx_int8_dynamic(model: Any, spec: ModelSpec, out_dir: str | Path, calibration: np.ndarray) -> Info:

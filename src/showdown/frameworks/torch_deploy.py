@@ -213,14 +213,14 @@ def export_onnx_int8_dynamic(module: nn.Module, spec: ModelSpec, out_dir: str | 
 
     Args and Returns: as :func:`export_torchscript`.
     """
-    from showdown.runtimes.onnxruntime import quantize_dynamic
+    from showdown.runtimes.onnxruntime import quantize_dynamic, quantizer_settings
 
     started = time.perf_counter()
     source, path = Path(out_dir) / "model.float.onnx", Path(out_dir) / "model.int8.onnx"
     notes = _onnx(module, spec, source)
     quantize_dynamic(source, path)
     source.unlink()
-    return _info(path, spec, "torch.onnx.export(dynamo=True) + onnxruntime quantize_dynamic(QInt8)", started, **notes)
+    return _info(path, spec, "torch.onnx.export(dynamo=True) + onnxruntime quantize_dynamic(QInt8)", started, **notes, **quantizer_settings())
 
 
 def export_onnx_int8_static(module: nn.Module, spec: ModelSpec, out_dir: str | Path, calibration: np.ndarray | None = None) -> dict[str, Any]:
@@ -239,7 +239,7 @@ def export_onnx_int8_static(module: nn.Module, spec: ModelSpec, out_dir: str | P
         ConfigError: When no calibration inputs are given.
     """
     data = _require_calibration(calibration, "onnx-ort-int8-static")
-    from showdown.runtimes.onnxruntime import quantize_static
+    from showdown.runtimes.onnxruntime import quantize_static, quantizer_settings
 
     started = time.perf_counter()
     source, path = Path(out_dir) / "model.float.onnx", Path(out_dir) / "model.int8.onnx"
@@ -247,7 +247,7 @@ def export_onnx_int8_static(module: nn.Module, spec: ModelSpec, out_dir: str | P
     quantize_static(source, path, data, input_layout=input_layout(spec), batch=_CALIBRATION_BATCH)
     source.unlink()
     exporter = "torch.onnx.export(dynamo=True) + onnxruntime quantize_static(QDQ, QInt8)"
-    return _info(path, spec, exporter, started, calibration_examples=len(data), **notes)
+    return _info(path, spec, exporter, started, calibration_examples=len(data), **notes, **quantizer_settings())
 
 
 def _require_calibration(calibration: np.ndarray | None, path: str) -> np.ndarray:

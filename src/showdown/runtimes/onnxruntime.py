@@ -43,11 +43,40 @@ def version() -> str:
     return ort.__version__
 
 
+def saturates(cpuinfo: str | Path = "/proc/cpuinfo", machine: str | None = None) -> bool:
+    """Whether this CPU's int8 kernels can saturate: an x86-64 CPU without VNNI.
+
+    There ONNX Runtime multiplies u8 by s8 with ``vpmaddubsw``, whose int16 sums can overflow
+    (its quantization guide says so, and names 7-bit weights, ``reduce_range``, as the remedy).
+    Measured on a 2-core AMD EPYC VM with AVX2 and no VNNI: dynamic int8 of the digits MLP agreed
+    with eager PyTorch on 95 % of argmaxes, with a deviation of 25 % of the logit scale; with
+    ``reduce_range``, 99.5 % and 1.4 %. An x86-64 CPU whose flags cannot be read counts as
+    saturating.
+    """
+    import platform
+
+    if (machine or platform.machine()).lower() not in ("x86_64", "amd64"):
+        return False
+    try:
+        flags = next((line for line in Path(cpuinfo).read_text().splitlines() if line.startswith("flags")), "").split()
+    except OSError:
+        return True
+    return not ({"avx512_vnni", "avx_vnni"} & set(flags)) if flags else True
+
+
+def quantizer_settings() -> dict[str, Any]:
+    """The settings :func:`quantize_dynamic` and :func:`quantize_static` use on this CPU, for the artifact's info."""
+    if saturates():
+        return {"reduce_range": True, "reduce_range_why": "x86-64 without VNNI: 7-bit weights, as u8×s8 int16 sums can saturate here"}
+    return {"reduce_range": False}
+
+
 def quantize_dynamic(source: str | Path, target: str | Path) -> Path:
-    """Dynamic-range int8: int8 weights, activations quantized on the fly (ONNX Runtime's tool)."""
+    """Dynamic-range int8: int8 weights, activations quantized on the fly (ONNX Runtime's tool);
+    7-bit weights where this CPU's kernels can saturate (:func:`saturates`)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic as _quantize
 
-    _quantize(str(source), str(target), weight_type=QuantType.QInt8)
+    _quantize(str(source), str(target), weight_type=QuantType.QInt8, reduce_range=saturates())
     return Path(target)
 
 
@@ -67,7 +96,8 @@ class _Calibration:
 
 
 def quantize_static(source: str | Path, target: str | Path, calibration: np.ndarray, *, input_layout: str = "NHWC", batch: int = 32) -> Path:
-    """Static int8 (QDQ) with activation ranges from ``calibration`` (canonical-layout examples).
+    """Static int8 (QDQ) with activation ranges from ``calibration`` (canonical-layout examples);
+    7-bit weights where this CPU's kernels can saturate (:func:`saturates`).
 
     Args:
         source: The float ONNX model.
@@ -84,6 +114,6 @@ def quantize_static(source: str | Path, target: str | Path, calibration: np.ndar
     name = ort.InferenceSession(str(source), providers=["CPUExecutionProvider"]).get_inputs()[0].name
     _quantize(
         str(source), str(target), _Calibration(name, data, batch),
-        quant_format=QuantFormat.QDQ, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
+        quant_format=QuantFormat.QDQ, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8, reduce_range=saturates(),
     )
     return Path(target)
