@@ -102,3 +102,10 @@ def test_differences_names_changed_fields(env):
     assert f"gpu: (missing) vs {env['gpu']}" in lines
     assert not any(line.startswith(("os.version", "frameworks.torch.mode")) for line in lines)
     assert differences(a, b, keys=["cpu.model"]) == [lines[0]]
+
+
+def test_differences_names_the_instruction_sets_behind_one_model_name(env):
+    a, b = copy.deepcopy(env), copy.deepcopy(env)
+    a["cpu"]["flags"] = ["avx", "avx2", "avx512_vnni", "avx512f", "fma"]
+    b["cpu"]["flags"] = ["avx", "avx2", "fma"]
+    assert differences(a, b) == ["cpu.flags: only in the first avx512_vnni, avx512f; only in the second (none)"]

@@ -22,7 +22,7 @@ from typing import Any
 SCHEMA_VERSION = 1
 #: Fields ``differences`` compares by default; ``*`` matches every key at that level.
 DEFAULT_KEYS = (
-    "cpu.model", "cpu.logical_cores", "cpu.physical_cores", "cpu.usable_cores",
+    "cpu.model", "cpu.flags", "cpu.logical_cores", "cpu.physical_cores", "cpu.usable_cores",
     "os.system", "os.release", "python.implementation", "python.version", "numpy.version",
     "gpu", "hostname_hash", "env", "frameworks.*.version",
 )
@@ -175,6 +175,10 @@ def _diff_lines(path: str, a: Any, b: Any) -> list[str]:
                                         b.get(name, _MISSING))]
     if a is _MISSING and b is _MISSING or a == b:
         return []
+    if path.endswith("flags") and isinstance(a, list) and isinstance(b, list):
+        # one model name can hide two instruction sets (AVX-512 and VNNI, or AVX2 only)
+        only_a, only_b = sorted(set(a) - set(b)), sorted(set(b) - set(a))
+        return [f"{path}: only in the first {', '.join(only_a) or '(none)'}; only in the second {', '.join(only_b) or '(none)'}"]
     return [f"{path}: {_show(a)} vs {_show(b)}"]
 
 
