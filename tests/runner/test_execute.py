@@ -31,6 +31,16 @@ def _cells(db: Path) -> list[tuple[str, str]]:
         return con.execute("select key, status from cells order by key").fetchall()
 
 
+def _cells_so_far(db: Path) -> list[tuple[str, str]]:
+    """The cells of a run still starting: none while its database file is there but its schema is not yet."""
+    if not db.exists():
+        return []
+    try:
+        return _cells(db)
+    except sqlite3.OperationalError:  # "no such table: cells": the file is created before the schema
+        return []
+
+
 def test_run_stores_every_cell_with_samples_and_summaries(tmp_path):
     db = tmp_path / "r.sqlite"
     result = showdown("run", *ARGS, "--json", db=db)
@@ -55,7 +65,7 @@ def test_sigkill_then_resume_gives_each_cell_exactly_once(tmp_path):
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         time.sleep(0.2)
-        if db.exists() and sum(s == "ok" for _, s in _cells(db)) >= 2:
+        if sum(s == "ok" for _, s in _cells_so_far(db)) >= 2:
             break
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -81,7 +91,7 @@ def test_ctrl_c_says_what_is_saved_and_how_to_resume(tmp_path):
     db = tmp_path / "c.sqlite"
     proc = subprocess.Popen([sys.executable, "-m", "showdown", "run", *ARGS, "--db", str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and not (db.exists() and any(s == "ok" for _, s in _cells(db))):
+    while time.monotonic() < deadline and not any(s == "ok" for _, s in _cells_so_far(db)):
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
