@@ -115,6 +115,10 @@ def test_export_runs_and_matches_the_keras_model(path: paths.PathInfo, workload:
         assert got.dtype == np.float32 and got.shape == (batch, 10)
         check_bound(path, got, src.logits[:batch], scale)
     if path.quantization and path.quantization.startswith("int8"):
+        if path.runtime == "onnxruntime":  # 7-bit weights exactly where this CPU's int8 kernels saturate
+            from showdown.runtimes.onnxruntime import saturates
+
+            assert info["reduce_range"] is saturates()
         agreement = np.mean(outputs(runner, src.x).argmax(-1) == src.logits.argmax(-1))
         assert agreement >= INT8_AGREEMENT, f"argmax agreement {agreement:.3f}"
 

@@ -130,7 +130,11 @@ def test_float_path_matches_eager(path: str, workload: str, tmp_path: Path) -> N
 
 @pytest.mark.parametrize(("path", "workload"), INT8_CASES)
 def test_int8_path_stays_close_to_eager(path: str, workload: str, tmp_path: Path) -> None:
-    _, runner, model = _export(path, workload, tmp_path)
+    info, runner, model = _export(path, workload, tmp_path)
+    if path.startswith("onnx-ort-int8"):  # 7-bit weights exactly where this CPU's int8 kernels saturate
+        from showdown.runtimes.onnxruntime import saturates
+
+        assert info["reduce_range"] is saturates()
     x = digits.load(workload).x_test
     assert runner.run(x[:1]).shape == (1, 10)
     usable = len(x) - len(x) % 32

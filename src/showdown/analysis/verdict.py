@@ -271,7 +271,7 @@ def _drifted(findings: Sequence[Finding]) -> str:
     """``"depends on the machine's state (2 of 3 conditions): "`` where drift marked some findings, else ""."""
     from showdown.measure.paired import DEPENDS
 
-    moved = sum(f.detail.startswith(DEPENDS) for f in findings)
+    moved = sum(DEPENDS in f.detail for f in findings)  # a sessions warning may come first
     return f"{DEPENDS} ({moved} of {len(findings)} condition{'s' if len(findings) > 1 else ''}): " if moved else ""
 
 

@@ -12,7 +12,7 @@ from showdown.cli import options
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``run`` command."""
     p = sub.add_parser("run", help="run a benchmark suite and store every sample", description=__doc__)
-    p.add_argument("--suite", help="quick (about 8 min on 2 cores) or full (default: quick)")
+    p.add_argument("--suite", help="quick (about 9½ min on 2 cores) or full (default: quick)")
     p.add_argument("--frameworks", nargs="+", metavar="F", help="torch, tensorflow (default: both)")
     p.add_argument("--workloads", nargs="+", metavar="W", help="mlp, cnn, lstm, transformer (quick: cnn; full: all)")
     p.add_argument("--scenarios", nargs="+", metavar="S", help="train, infer, serve, dynamic, accuracy, coldstart")

@@ -118,15 +118,16 @@ def run_data(store: Any, run_id: str) -> dict[str, Any]:
     summaries: dict[str, dict[str, Any]] = {}
     for s in store.summaries(run_id):
         summaries.setdefault(s.cell_key, {})[s.metric] = s.stats
+    records = store.cells(run_id)
     cells = [
         {"key": c.key, "status": c.status, "config": c.config, "summaries": summaries.get(c.key, {}), "result": c.result, "failure": c.failure}
-        for c in store.cells(run_id)
+        for c in records
     ]
     return {
         "run": {k: v for k, v in asdict(run).items()},
-        "sessions": summary(run, store.cells(run_id)),
+        "sessions": summary(run, records),
         "manifest_flags": manifest_flags(store, run_id),
-        "machine_speed": machine_speed(merge(store.cells(run_id))),
+        "machine_speed": machine_speed(merge(records)),
         "cells": cells,
         "comparisons": [asdict(r) for r in compare.frameworks(store, run_id)],
         "break_even": compare.break_even(store, run_id),
@@ -323,8 +324,10 @@ def _side_rows(side: str, members: list[dict[str, Any]]) -> list[tuple[str, ...]
             note += f" [red]{failed} failed[/]" if failed else ""
         rows.append((label if not rows else "", metric, median, span, p99, f"{len(found)} proc", note.strip()))
     if not rows:
-        reason = ((members[-1]["failure"] or {}).get("reason") or members[-1]["status"]) if members else "no rounds"
-        rows.append((label, metrics(members[0]["config"])[0][0], "", "", "", "", f"[red]{reason}[/]"))
+        from rich.markup import escape
+
+        reason = (members[-1]["failure"] or {}).get("reason") or members[-1]["status"]
+        rows.append((label, metrics(members[0]["config"])[0][0], "", "", "", "", f"[red]{escape(str(reason))}[/]"))
     return rows
 
 

@@ -20,9 +20,10 @@ from showdown.store import Store
 #: on a 2-core Intel Xeon VM took ~2-3 s (torch) and ~4-6 s (TensorFlow) with a 1 s window, import included.
 PROCESS_S = {"torch": 2.5, "tensorflow": 5.0}
 #: The same for the scenarios whose process does more than warm up and measure a window, by
-#: scenario and framework: on a 2-core AMD EPYC VM a varying-shapes process (2 fresh passes) took
-#: ~6 s (torch eager) and 12-17 s (TensorFlow), a time-to-accuracy process (one seed) ~5-12 s.
-SCENARIO_PROCESS_S = {"dynamic": {"torch": 6.0, "tensorflow": 14.0}, "accuracy": {"torch": 6.0, "tensorflow": 10.0}}
+#: scenario and framework: in a quick run on a 2-core AMD EPYC VM a varying-shapes process (one
+#: fresh pass) took 5.7-7.0 s (torch eager) and 11-14 s (tf.function), a time-to-accuracy process
+#: (one seed) 4.5-6.0 s and 10-13 s.
+SCENARIO_PROCESS_S = {"dynamic": {"torch": 6.5, "tensorflow": 12.5}, "accuracy": {"torch": 5.5, "tensorflow": 11.5}}
 UNKNOWN_PROCESS_S = 5.0
 #: Seconds outside the window of each further part of a shared process (first call, warm-up, canary).
 PART_S = 1.0

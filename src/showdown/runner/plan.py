@@ -243,7 +243,7 @@ def _check_all(kind: str, values: tuple[Any, ...], valid: tuple[str, ...] | list
 def suite(name: str, **overrides: Any) -> Plan:
     """The named suite with the user's overrides applied.
 
-    ``quick`` holds every measurement the claims and the advisor need and takes about 8 minutes
+    ``quick`` holds every measurement the claims and the advisor need and takes about 9½ minutes
     on a 2-core CPU: the CNN, each framework's default mode plus TensorFlow's eager mode, one
     training batch size, batch 1 and 32 for inference and cold start, passes over varying shapes
     in the default modes (unless ``modes`` is given), and time to accuracy (one seed a round), all
