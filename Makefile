@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EXTRAS ?= torch,tensorflow,export,serve,deploy,test
+# pytest workers for make test (pytest-xdist); 0 runs the suite in one process
+TEST_WORKERS ?= 2
 
 .PHONY: install run test browser bench clean
 
@@ -35,7 +37,7 @@ browser:
 	fi
 
 test: install browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 bench: install
 	$(PY) benchmarks/stability.py
