@@ -146,7 +146,7 @@ def test_litert_interpreter_has_no_flex_delegate(tmp_path: Path) -> None:
     """Why the exporter keeps to builtin ops: SELECT_TF_OPS converts but ai_edge_litert cannot run it."""
     import tensorflow as tf
 
-    from showdown.frameworks.tensorflow_deploy import _inference
+    from showdown.frameworks.tensorflow.deploy import _inference
     from showdown.runtimes import litert
 
     src = source("lstm")

@@ -18,8 +18,7 @@ from showdown.errors import ConfigError
 from showdown.report.svg import (
     PALETTE,
     REFERENCE,
-    TENSORFLOW_COLOUR,
-    TORCH_COLOUR,
+    SHADES,
     Bar,
     Box,
     Series,
@@ -30,6 +29,8 @@ from showdown.report.svg import (
     line_chart,
 )
 from showdown.report.ticks import duration, fmt, log_ticks, nice_ticks
+
+TORCH_COLOUR, TENSORFLOW_COLOUR = SHADES["torch"][""], SHADES["tensorflow"][""]
 
 NS = "{http://www.w3.org/2000/svg}"
 EVIL = "<script>alert(1)</script>\"&'"

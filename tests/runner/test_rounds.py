@@ -213,8 +213,8 @@ def test_history_replaces_the_defaults(tmp_path, monkeypatch):
     assert estimate.process_s({}, "steady/tensorflow/mlp/default", {"framework": "tensorflow"}, 0.5, parts=3) == 5.0 + 2 * 1.0 + 3 * 0.5
     # without history a varying-shapes or time-to-accuracy process starts from its scenario's default
     dyn = {"framework": "tensorflow", "scenario": "dynamic"}
-    assert estimate.process_s({}, "dynamic/tensorflow/mlp/default/function", dyn, 0.5) == estimate.SCENARIO_PROCESS_S["dynamic"]["tensorflow"] + 0.5
-    assert estimate.SCENARIO_PROCESS_S["dynamic"]["tensorflow"] > estimate.PROCESS_S["tensorflow"]
+    assert estimate.process_s({}, "dynamic/tensorflow/mlp/default/function", dyn, 0.5) == estimate.default_process_s("tensorflow", "dynamic") + 0.5
+    assert estimate.default_process_s("tensorflow", "dynamic") > estimate.default_process_s("tensorflow", "train")
     text, smallest = estimate.preview(past, plan)
     assert smallest == 3.0 + 1.0 + 2 * (5.0 + 1.0) and "estimated from this database's earlier processes for 2 of 2" in text
     # a budget that fits a round but not the 5 the earliest decision needs says so, and names one that does

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from showdown.analysis import evidence as E
-from showdown.runner.plan import DEFAULT_MODE
+from showdown.frameworks.base import CONTENDERS, DEFAULT_MODE
 
 # framework -> its edge runtime (the on-device runtime each framework's project ships)
-EDGE_RUNTIME = {"torch": "executorch", "tensorflow": "litert"}
+EDGE_RUNTIME = {n: c.edge_runtime for n, c in CONTENDERS.items() if c.edge_runtime}
 
 Readings = dict[str, dict[str, float]]  # condition -> framework -> value
 

@@ -11,7 +11,7 @@ from showdown.cli import options
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``deploy`` command."""
     p = sub.add_parser("deploy", help="export along every deployment path, run in the target runtime, verify", description=__doc__)
-    p.add_argument("--frameworks", nargs="+", metavar="F", help="source frameworks (default: both)")
+    p.add_argument("--frameworks", nargs="+", metavar="F", help=options.frameworks_help("source frameworks: "))
     p.add_argument("--workloads", nargs="+", metavar="W", help="mlp, cnn, lstm, transformer (default: all)")
     p.add_argument("--paths", nargs="+", metavar="P", help="deployment paths (default: every path of the chosen frameworks)")
     p.add_argument("--preset", default="default", help="size preset (default: default)")

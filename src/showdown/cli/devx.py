@@ -11,7 +11,7 @@ from showdown.cli import options
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``devx`` command."""
     p = sub.add_parser("devx", help="run the mistakes battery, debuggability probes and code-size count", description=__doc__)
-    p.add_argument("--frameworks", nargs="+", metavar="F", help="torch, tensorflow (default: both)")
+    p.add_argument("--frameworks", nargs="+", metavar="F", help=options.frameworks_help())
     p.add_argument("--threads", help="intra-op threads (default: all cores)")
     options.add_db(p)
     options.add_json(p)

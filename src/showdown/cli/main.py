@@ -58,13 +58,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     from showdown.errors import ShowdownError
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
     debug = os.environ.get("SHOWDOWN_DEBUG") == "1"
     try:
+        parser = build_parser()  # help texts read the contenders' descriptions: a bad registration fails here
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
         return int(args.func(args) or 0)
     except ShowdownError as exc:
         if debug:

@@ -139,3 +139,23 @@ def run_plan(args: argparse.Namespace, plan, report) -> int:
         report.show(store, run_id)
         print(f"\nrun {run_id}: results in {store.path}")
     return 0
+
+
+def frameworks_help(prefix: str = "") -> str:
+    """``--frameworks`` help naming the registered contenders (read off their light descriptions)."""
+    from showdown.frameworks.registry import FRAMEWORKS
+
+    return f"{prefix}{', '.join(FRAMEWORKS)} (default: all of them)"
+
+
+def modes_help() -> str:
+    """``--modes`` help: the modes, each run of them followed by the contenders that have it unless every one does."""
+    from itertools import groupby
+
+    from showdown.frameworks.registry import ALL_MODES, MODES
+
+    def owners(mode: str) -> str:
+        having = [f for f, modes in MODES.items() if mode in modes]
+        return "" if len(having) == len(MODES) else f" ({', '.join(having)})"
+
+    return ", ".join(", ".join(group) + who for who, group in ((w, list(g)) for w, g in groupby(ALL_MODES, key=owners)))

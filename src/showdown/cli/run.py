@@ -13,10 +13,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``run`` command."""
     p = sub.add_parser("run", help="run a benchmark suite and store every sample", description=__doc__)
     p.add_argument("--suite", help="quick (about 9½ min on 2 cores) or full (default: quick)")
-    p.add_argument("--frameworks", nargs="+", metavar="F", help="torch, tensorflow (default: both)")
+    p.add_argument("--frameworks", nargs="+", metavar="F", help=options.frameworks_help())
     p.add_argument("--workloads", nargs="+", metavar="W", help="mlp, cnn, lstm, transformer (quick: cnn; full: all)")
     p.add_argument("--scenarios", nargs="+", metavar="S", help="train, infer, serve, dynamic, accuracy, coldstart")
-    p.add_argument("--modes", nargs="+", metavar="M", help="eager, compiled (torch), function, xla (tensorflow)")
+    p.add_argument("--modes", nargs="+", metavar="M", help=options.modes_help())
     p.add_argument("--batch-sizes", nargs="+", metavar="N", help="batch sizes for train and infer")
     p.add_argument("--preset", help="size preset: tiny, default, large (default: default)")
     p.add_argument("--device", help="cpu or cuda (default: cpu)")

@@ -17,20 +17,16 @@ import sys
 from typing import Any
 
 from showdown.errors import unknown
+from showdown.frameworks.base import CONTENDERS, HEAVY_MODULES
+from showdown.frameworks.contender import Runtime
+from showdown.runtimes import RUNTIMES as _OTHER_RUNTIMES
 
-# runtime -> (import statement, distributions that make up its install)
-RUNTIMES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "torch": ("import torch", ("torch",)),
-    "tensorflow": ("import tensorflow", ("tensorflow-cpu", "tensorflow", "keras")),
-    "onnxruntime": ("import onnxruntime", ("onnxruntime",)),
-    "litert": ("from ai_edge_litert.interpreter import Interpreter", ("ai-edge-litert",)),
-    # ExecuTorch's Python runtime imports torch and torchao (its bindings need torch tensors)
-    "executorch": ("from executorch.runtime import Runtime", ("executorch", "torch", "torchao")),
-}
+#: Every runtime by name: each contender's own (its framework), then the runtimes of its paths.
+RUNTIMES: dict[str, Runtime] = {**{c.footprint.name: c.footprint for c in CONTENDERS.values()}, **_OTHER_RUNTIMES}
 
 _PROBE = """
 import json, os, sys, time
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.update({env})
 t = time.perf_counter()
 {statement}
 elapsed = time.perf_counter() - t
@@ -39,7 +35,7 @@ with open("/proc/self/status") as f:
     for line in f:
         if line.startswith("VmRSS:"):
             rss = int(line.split()[1]) * 1024
-heavy = sorted(m for m in ("torch", "tensorflow", "keras", "numpy") if m in sys.modules)
+heavy = sorted(m for m in {heavy} if m in sys.modules)
 print("SHOWDOWN " + json.dumps({{"import_s": elapsed, "rss": rss, "modules": heavy}}))
 """
 
@@ -63,8 +59,9 @@ def _file_size(f: Any) -> int:
         return 0
 
 
-def _probe(statement: str) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-c", _PROBE.format(statement=statement)], capture_output=True, text=True, timeout=300)
+def _probe(runtime: Runtime) -> dict[str, Any]:
+    code = _PROBE.format(statement=runtime.statement, env=dict(runtime.env), heavy=(*HEAVY_MODULES, "numpy"))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     for line in out.stdout.splitlines():
         if line.startswith("SHOWDOWN "):
             return json.loads(line[len("SHOWDOWN ") :])
@@ -84,9 +81,8 @@ def measure(runtime: str, repeats: int = 3) -> dict[str, Any]:
     """
     if runtime not in RUNTIMES:
         raise unknown("runtime", runtime, RUNTIMES)
-    statement, dists = RUNTIMES[runtime]
-    sizes = installed_bytes(dists)
-    probes = [_probe(statement) for _ in range(repeats)]
+    sizes = installed_bytes(RUNTIMES[runtime].distributions)
+    probes = [_probe(RUNTIMES[runtime]) for _ in range(repeats)]
     return {
         "runtime": runtime,
         "installed_bytes": sizes,

@@ -19,60 +19,17 @@ the artifact accepts and returns logits as float32 numpy.
 
 from __future__ import annotations
 
-import importlib.util
-from dataclasses import dataclass
-
 from showdown.errors import unknown
+from showdown.frameworks.base import CONTENDERS
+from showdown.frameworks.contender import PathInfo
+from showdown.runtimes import RUNTIMES as _OTHER_RUNTIMES
 
+__all__ = ["PATHS", "RUNTIMES", "PathInfo", "get"]
 
-@dataclass(frozen=True)
-class PathInfo:
-    """One deployment path and what it needs."""
-
-    name: str
-    framework: str
-    runtime: str
-    exporter: str  # "module:function", imported in the source framework's process
-    runner: str  # "module:function", imported in a process holding only the runtime
-    quantization: str | None = None  # int8-dynamic | int8-static | int8-full | float16
-    requires: tuple[str, ...] = ()  # import names the export and run need
-    install: str = ""  # what to pip install when one is missing
-    batch_sizes: tuple[int, ...] = (1, 32)  # some artifacts are exported for a fixed batch
-
-    def missing(self) -> list[str]:
-        """Import names among ``requires`` that are not installed (checked without importing)."""
-        return [name for name in self.requires if importlib.util.find_spec(name.split(".")[0]) is None]
-
-
-_T = "showdown.frameworks.torch_deploy"
-_F = "showdown.frameworks.tensorflow_deploy"
-_ORT = "showdown.runtimes.onnxruntime:runner"
-_LITERT = "showdown.runtimes.litert:runner"
-_ET = "showdown.runtimes.executorch:runner"
-_ORT_PIP = "pip install onnx onnxruntime onnxscript"
-
-PATHS: dict[str, PathInfo] = {
-    p.name: p
-    for p in (
-        PathInfo("torchscript", "torch", "torch", f"{_T}:export_torchscript", f"{_T}:torchscript_runner", requires=("torch",)),
-        PathInfo("torch-export", "torch", "torch", f"{_T}:export_program", f"{_T}:program_runner", requires=("torch",)),
-        PathInfo("aoti", "torch", "torch", f"{_T}:export_aoti", f"{_T}:aoti_runner", requires=("torch",), install="a C++ compiler (g++) on PATH"),
-        PathInfo("onnx-ort", "torch", "onnxruntime", f"{_T}:export_onnx", _ORT, requires=("onnx", "onnxruntime", "onnxscript"), install=_ORT_PIP),
-        PathInfo("onnx-ort-int8-dynamic", "torch", "onnxruntime", f"{_T}:export_onnx_int8_dynamic", _ORT, "int8-dynamic", ("onnx", "onnxruntime", "onnxscript"), _ORT_PIP),
-        PathInfo("onnx-ort-int8-static", "torch", "onnxruntime", f"{_T}:export_onnx_int8_static", _ORT, "int8-static", ("onnx", "onnxruntime", "onnxscript"), _ORT_PIP),
-        PathInfo("executorch-xnnpack", "torch", "executorch", f"{_T}:export_executorch", _ET, requires=("executorch",), install="pip install executorch"),
-        PathInfo("executorch-xnnpack-int8", "torch", "executorch", f"{_T}:export_executorch_int8", _ET, "int8-static", ("executorch",), "pip install executorch"),
-        PathInfo("savedmodel", "tensorflow", "tensorflow", f"{_F}:export_savedmodel", f"{_F}:savedmodel_runner", requires=("tensorflow",)),
-        PathInfo("litert", "tensorflow", "litert", f"{_F}:export_litert", _LITERT, requires=("ai_edge_litert",), install="pip install ai-edge-litert"),
-        PathInfo("litert-int8-dynamic", "tensorflow", "litert", f"{_F}:export_litert_int8_dynamic", _LITERT, "int8-dynamic", ("ai_edge_litert",), "pip install ai-edge-litert"),
-        PathInfo("litert-int8-full", "tensorflow", "litert", f"{_F}:export_litert_int8_full", _LITERT, "int8-full", ("ai_edge_litert",), "pip install ai-edge-litert"),
-        PathInfo("litert-fp16", "tensorflow", "litert", f"{_F}:export_litert_fp16", _LITERT, "float16", ("ai_edge_litert",), "pip install ai-edge-litert"),
-        PathInfo("tf-onnx-ort", "tensorflow", "onnxruntime", f"{_F}:export_onnx", _ORT, requires=("tf2onnx", "onnx", "onnxruntime"), install="pip install tf2onnx onnx onnxruntime"),
-        PathInfo("tf-onnx-ort-int8-dynamic", "tensorflow", "onnxruntime", f"{_F}:export_onnx_int8_dynamic", _ORT, "int8-dynamic", ("tf2onnx", "onnx", "onnxruntime"), "pip install tf2onnx onnx onnxruntime"),
-        PathInfo("tf-onnx-ort-int8-static", "tensorflow", "onnxruntime", f"{_F}:export_onnx_int8_static", _ORT, "int8-static", ("tf2onnx", "onnx", "onnxruntime"), "pip install tf2onnx onnx onnxruntime"),
-    )
-}
-RUNTIMES = ("torch", "tensorflow", "onnxruntime", "litert", "executorch")
+#: Every contender's paths, in registration order (each contender declares its own).
+PATHS: dict[str, PathInfo] = {p.name: p for c in CONTENDERS.values() for p in c.paths}
+#: Every runtime a path runs in or a contender is: the contenders' own, then the others.
+RUNTIMES = tuple(dict.fromkeys([*(c.footprint.name for c in CONTENDERS.values()), *_OTHER_RUNTIMES]))
 
 
 def get(name: str) -> PathInfo:

@@ -1,7 +1,7 @@
 """The catalog of common mistakes, and the small contract each framework's battery fulfils.
 
 Framework-neutral: this module names no framework. Each framework writes every mistake once, the
-way a user of that framework would, in ``showdown.frameworks.{name}_mistakes``; that module fills a
+way a user of that framework would, in ``showdown.frameworks.<name>.mistakes``; that module fills a
 :class:`Battery` with one *faulty* function per mistake and, where a right answer exists, a *correct*
 counterpart. :mod:`showdown.devx.probe` runs them and records what happened.
 

@@ -1,6 +1,6 @@
 """Code size of the same model and training step in each framework, measured from the source.
 
-Each framework has an examples module, ``showdown.frameworks.{framework}_examples``, holding the
+Each framework has an examples module, ``showdown.frameworks.<framework>.examples``, holding the
 zoo's workloads written the way a user of that framework would write them, and a literal table
 ``SOURCES`` naming, per workload, the top-level objects (functions, classes, assignments) that make
 up its model, plus ``"train_step"`` for the training step shared by every workload. This module
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from showdown.errors import ConfigError
-from showdown.frameworks.base import check_name
+from showdown.frameworks.base import contender
 from showdown.models.zoo import WORKLOADS
 
 TRAIN_STEP = "train_step"
@@ -173,7 +173,7 @@ def measure_objects(module: str, names: Iterable[str]) -> dict[str, Any]:
 
 def examples_module(framework: str) -> str:
     """The dotted name of ``framework``'s examples module."""
-    return f"showdown.frameworks.{check_name(framework)}_examples"
+    return contender(framework).module("examples")
 
 
 def code_size(framework: str) -> dict[str, dict[str, Any]]:

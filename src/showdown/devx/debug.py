@@ -1,8 +1,8 @@
 """Debuggability under compilation: what a ``print`` or ``breakpoint()`` in a model does, where a
 compiler splits or retraces the model, and what the first compiled call costs.
 
-Framework-neutral. Each framework supplies ``showdown.frameworks.{framework}_debug``, found by name
-through :mod:`importlib`, with:
+Framework-neutral. Each framework supplies ``showdown.frameworks.<framework>.debug``, found by name
+through :func:`showdown.frameworks.base.part`, with:
 
 * ``MODES``: its execution modes, ``"eager"`` first (the adapter's modes);
 * ``probe(kind, mode) -> Probe``: a small model whose forward holds a literal ``print(MARKER)``
@@ -22,7 +22,6 @@ from C++, is not a ``print``).
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
 import statistics
 import sys
@@ -56,8 +55,7 @@ class Probe:
 
 def module(framework: str) -> ModuleType:
     """Import ``framework``'s debug module (the framework must be installed)."""
-    base.require(framework)
-    return importlib.import_module(f"showdown.frameworks.{framework}_debug")
+    return base.part(framework, "debug")
 
 
 @contextlib.contextmanager

@@ -1,6 +1,6 @@
 """Run one framework's mistakes battery and record, for each mistake and mode, what the user would see.
 
-Framework-neutral: the battery is found by name (``showdown.frameworks.{framework}_mistakes``) and
+Framework-neutral: the battery is found by name (``showdown.frameworks.<framework>.mistakes``) and
 never branched on. A child process per framework calls :func:`run_battery` and sends the
 observations back as :meth:`Observation.to_dict`; :func:`score` works on stored observations.
 
@@ -12,7 +12,6 @@ Status:
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import logging
 import math
@@ -30,9 +29,8 @@ import numpy as np
 
 from showdown.devx.catalog import CATALOG, Battery, Mistake, Outcome, Skipped, Stage, mistake
 from showdown.errors import ConfigError
-from showdown.frameworks.base import check_mode, require
+from showdown.frameworks.base import check_mode, part
 
-MODULE = "showdown.frameworks.{framework}_mistakes"
 RTOL, ATOL = 1e-4, 1e-5  # compiled numerics may reorder float sums; every wrong result is far off
 MAX_WARNINGS, WARNING_CHARS = 20, 2000
 EARLY = ("build", "first-call")
@@ -116,13 +114,12 @@ class Observation:
 
 
 def load_battery(framework: str) -> Battery:
-    """Import ``showdown.frameworks.{framework}_mistakes`` and return its ``BATTERY``.
+    """Import ``framework``'s ``mistakes`` module and return its ``BATTERY``.
 
     Raises:
         ConfigError: Unknown framework. FrameworkUnavailable: Framework not installed.
     """
-    require(framework)
-    return importlib.import_module(MODULE.format(framework=framework)).BATTERY
+    return part(framework, "mistakes").BATTERY
 
 
 def find_evidence(text: str, evidence: Sequence[str]) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""The one protocol every framework adapter implements, and the registry of adapters.
+"""The one protocol every framework adapter implements, and the registry of contenders.
 
 Scenarios talk to a framework only through :class:`Framework`. A model, an optimizer and a batch
 are opaque handles owned by the adapter; numbers cross the boundary as numpy arrays in the spec's
@@ -7,16 +7,40 @@ canonical layout (see :mod:`showdown.models.spec`).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from showdown.errors import ConfigError, FrameworkUnavailable, unknown
+from showdown.errors import ConfigError, unknown
 from showdown.models.spec import ModelSpec
+
+# The registry (light: the parent reads it without importing numpy or a framework) lives in
+# :mod:`showdown.frameworks.registry`; its names are re-exported here.
+from showdown.frameworks.registry import (
+    ALL_MODES,
+    CONTENDERS,
+    DEFAULT_MODE,
+    FRAMEWORKS,
+    HEAVY_MODULES,
+    MODES,
+    SCALAR_WRITER_NEEDS,
+    check_backend,
+    check_mode,
+    check_name,
+    child_env,
+    contender,
+    installed,
+    is_installed,
+    owner,
+    part,
+    prepare,
+    require,
+    require_scalar_writer,
+    resolve,
+    scalar_writer_missing,
+)
 
 OPTIMIZERS = ("sgd", "adam")
 DEVICES = ("cpu", "cuda")
@@ -173,73 +197,14 @@ def read_bindings(bindings: Mapping[str, Binding], trainable_only: bool = False)
     return {n: b.read() for n, b in bindings.items() if b.trainable or not trainable_only}
 
 
-# name -> (adapter module, import name of the framework, pip requirement for the error message)
-REGISTRY: dict[str, tuple[str, str, str]] = {
-    "torch": ("showdown.frameworks.torch", "torch", "torch==2.13.0"),
-    "tensorflow": ("showdown.frameworks.tensorflow", "tensorflow", "tensorflow-cpu==2.21.*"),
-}
-FRAMEWORKS = tuple(REGISTRY)
-# Execution modes, named per framework; known here so the parent can validate without importing.
-MODES: dict[str, tuple[str, ...]] = {
-    "torch": ("eager", "compiled"),
-    "tensorflow": ("eager", "function", "xla"),
-}
-
-# The packages each adapter's scalar writer imports besides its framework (torch's SummaryWriter is
-# built on the tensorboard package; TensorFlow's summary ops are its own), so the parent can check
-# them before a run.
-SCALAR_WRITER_NEEDS: dict[str, tuple[str, ...]] = {"torch": ("tensorboard",), "tensorflow": ()}
-
-
-def check_name(name: str) -> str:
-    """Return ``name`` if it is a known framework, else raise the standard error."""
-    if name not in REGISTRY:
-        raise unknown("framework", name, FRAMEWORKS)
-    return name
-
-
-def is_installed(name: str) -> bool:
-    """Whether the framework's package can be imported, without importing it."""
-    return importlib.util.find_spec(REGISTRY[check_name(name)][1]) is not None
-
-
-def installed() -> tuple[str, ...]:
-    """The known frameworks installed here, in registry order."""
-    return tuple(n for n in FRAMEWORKS if is_installed(n))
-
-
-def require(name: str) -> str:
-    """Check that ``name`` is known and installed (no import); raise a clear error otherwise."""
-    if not is_installed(name):
-        raise FrameworkUnavailable(f"framework {name!r} is not installed: pip install '{REGISTRY[name][2]}'")
-    return name
-
-
-def scalar_writer_missing(name: str) -> str | None:
-    """Why ``name`` cannot write TensorBoard scalars here (a missing package), or None; imports nothing."""
-    missing = [m for m in SCALAR_WRITER_NEEDS[check_name(name)] if importlib.util.find_spec(m) is None]
-    if not missing:
-        return None
-    return f"TensorBoard logging from {name} needs the package {missing[0]!r}: pip install {missing[0]}"
-
-
-def require_scalar_writer(name: str) -> str:
-    """Check that ``name`` can write TensorBoard scalars here (no import); raise a clear error otherwise."""
-    reason = scalar_writer_missing(name)
-    if reason:
-        raise FrameworkUnavailable(reason)
-    return name
+__all__ = [
+    "ALL_MODES", "CONTENDERS", "DEFAULT_MODE", "DEVICES", "FRAMEWORKS", "HEAVY_MODULES", "MODES", "OPTIMIZERS",
+    "SCALAR_WRITER_NEEDS", "Binding", "Framework", "OptimizerSpec", "ScalarWriter", "check_backend", "check_mode",
+    "check_name", "child_env", "contender", "installed", "is_installed", "load", "owner", "part", "prepare",
+    "read_bindings", "require", "require_scalar_writer", "resolve", "scalar_writer_missing", "write_bindings",
+]
 
 
 def load(name: str) -> Framework:
     """Import the adapter of ``name`` and return it. Only child processes should call this."""
-    require(name)
-    module = importlib.import_module(REGISTRY[name][0])
-    return module.Adapter()
-
-
-def check_mode(framework: str, mode: str) -> str:
-    """Return ``mode`` if ``framework`` has it, else raise naming the framework's modes."""
-    if mode not in MODES[check_name(framework)]:
-        raise unknown(f"mode for {framework}", mode, MODES[framework])
-    return mode
+    return part(name, "adapter").Adapter()

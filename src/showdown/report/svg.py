@@ -15,15 +15,12 @@ from dataclasses import dataclass
 from itertools import repeat
 
 from showdown.errors import ConfigError
+from showdown.frameworks.registry import CONTENDERS
 from showdown.report.ticks import Scale, axis, fmt, strip_zeros, tick_labels
 
-TORCH_COLOUR = "#d6452a"
-TENSORFLOW_COLOUR = "#1f77b4"
-# A framework's modes share its hue in different shades: its default mode the base colour.
-SHADES = {
-    "torch": {"eager": TORCH_COLOUR, "compiled": "#8c1d04", "": TORCH_COLOUR},
-    "tensorflow": {"function": TENSORFLOW_COLOUR, "eager": "#7fbde8", "xla": "#0b3c66", "": TENSORFLOW_COLOUR},
-}
+# A framework's modes share its hue in different shades, its default mode the base colour (each
+# contender declares its own); longer names first, so that ``keras-jax`` is not read as ``keras``.
+SHADES = {n: dict(c.colours) for n, c in sorted(CONTENDERS.items(), key=lambda nc: -len(nc[0]))}
 # Okabe–Ito (colour-blind safe), minus the blues and vermillion that the two frameworks' shades resemble
 PALETTE = ("#e69f00", "#009e73", "#cc79a7", "#8c6d1f", "#555555")
 # targets and other reference lines
@@ -94,8 +91,8 @@ class _Frame:
 def colour(group: str) -> str:
     """A stable colour for a group or series name.
 
-    Names starting with ``torch`` are red-orange, names starting with ``tensorflow`` blue, each
-    mode named next (``"tensorflow eager ..."``) in its own shade of that hue; names starting with
+    Names starting with a contender's name get its hue (``torch`` red-orange, ``tensorflow`` blue),
+    each mode named next (``"tensorflow eager ..."``) in its own shade of that hue; names starting with
     ``target`` (reference lines) are near-black; any other name gets a palette colour chosen by a
     CRC32 of the name, so it is the same in every process (Python's ``hash()`` is randomized per
     process).
@@ -109,7 +106,7 @@ def colour(group: str) -> str:
     name = group.lower()
     if name.startswith("target"):  # a reference line, not a contender
         return REFERENCE
-    for framework in ("tensorflow", "torch"):
+    for framework in SHADES:
         if name.startswith(framework):
             words = name[len(framework):].replace("/", " ").replace("-", " ").split()
             return SHADES[framework].get(words[0] if words else "", SHADES[framework][""])

@@ -16,14 +16,9 @@ from typing import Any
 from showdown.runner.schedule import process_of, split_key
 from showdown.store import Store
 
-#: Seconds outside the window per process, by framework, when nothing is known: a round's process
-#: on a 2-core Intel Xeon VM took ~2-3 s (torch) and ~4-6 s (TensorFlow) with a 1 s window, import included.
-PROCESS_S = {"torch": 2.5, "tensorflow": 5.0}
-#: The same for the scenarios whose process does more than warm up and measure a window, by
-#: scenario and framework: in a quick run on a 2-core AMD EPYC VM a varying-shapes process (one
-#: fresh pass) took 5.7-7.0 s (torch eager) and 11-14 s (tf.function), a time-to-accuracy process
-#: (one seed) 4.5-6.0 s and 10-13 s.
-SCENARIO_PROCESS_S = {"dynamic": {"torch": 6.5, "tensorflow": 12.5}, "accuracy": {"torch": 5.5, "tensorflow": 11.5}}
+# Seconds outside the window per process when nothing is known come from each contender's
+# description (``process_s``, and ``scenario_process_s`` for the scenarios whose process does more
+# than warm up and measure a window): see :func:`default_process_s`.
 UNKNOWN_PROCESS_S = 5.0
 #: Seconds outside the window of each further part of a shared process (first call, warm-up, canary).
 PART_S = 1.0
@@ -53,10 +48,19 @@ def process_s(past: Mapping[str, list[float]], key: str, config: Mapping[str, An
     if seen:
         return parts * (statistics.median(seen) + window_s)
     if window_s:
-        framework = str(config.get("framework"))
-        start = SCENARIO_PROCESS_S.get(str(config.get("scenario")), PROCESS_S).get(framework, UNKNOWN_PROCESS_S)
+        start = default_process_s(str(config.get("framework")), str(config.get("scenario")))
         return start + (parts - 1) * PART_S + parts * window_s
     return CELL_S
+
+
+def default_process_s(framework: str, scenario: str) -> float:
+    """Seconds outside the window of a ``scenario`` process of ``framework`` when no history says."""
+    from showdown.frameworks.base import CONTENDERS
+
+    c = CONTENDERS.get(framework)
+    if c is None:
+        return UNKNOWN_PROCESS_S
+    return c.scenario_process_s.get(scenario, c.process_s)
 
 
 def parts_s(past: Mapping[str, list[float]], parts: list[str], sides: Mapping[str, Mapping[str, Any]], window_s: float) -> float:

@@ -51,9 +51,6 @@ def metrics(config: dict[str, Any]) -> list[tuple[str, bool]]:
     return [primary(config), *SECONDARY.get(config["scenario"], ())]
 
 
-DISTRIBUTIONS = {"torch": "torch", "tensorflow": "tensorflow-cpu"}
-
-
 @dataclass(frozen=True)
 class Progress:
     """What the progress display is told after each cell."""
@@ -78,7 +75,9 @@ def environment(plan: Plan) -> dict[str, Any]:
 
 
 def _version(framework: str) -> str | None:
-    for dist in (framework, DISTRIBUTIONS.get(framework, framework), "tensorflow"):
+    from showdown.frameworks.base import contender
+
+    for dist in contender(framework).distributions:
         try:
             return importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:

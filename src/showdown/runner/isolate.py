@@ -104,12 +104,15 @@ class CellOutcome:
         }
 
 
-def child_env(env: Mapping[str, str] | None = None, threads: int | None = None) -> dict[str, str]:
-    """Build a child's environment: the parent's, then defaults, thread settings, ``env``.
+def child_env(env: Mapping[str, str] | None = None, threads: int | None = None, framework: str | None = None) -> dict[str, str]:
+    """Build a child's environment: the parent's, then defaults, thread settings, the contender's, ``env``.
 
     Args:
         env: Variables that override everything else.
         threads: When given, every name in :data:`THREAD_ENV_VARS` is set to it.
+        framework: A registered contender whose processes must see its environment before any
+            import (``KERAS_BACKEND``, whatever the user's shell says); see
+            :func:`showdown.frameworks.registry.child_env`.
 
     Returns:
         The complete environment (without the message channel variable).
@@ -118,6 +121,11 @@ def child_env(env: Mapping[str, str] | None = None, threads: int | None = None) 
     result.update(DEFAULT_ENV)
     if threads is not None:
         result.update({name: str(positive_int("threads", threads)) for name in THREAD_ENV_VARS})
+    if framework is not None:
+        from showdown.frameworks.registry import CONTENDERS, child_env as contender_env
+
+        if framework in CONTENDERS:
+            result = contender_env(framework, result)
     result.update(env or {})
     return result
 
@@ -147,7 +155,8 @@ def run_cell(
     Args:
         target: ``package.module:function``, importable by ``python`` in ``cwd``.
         payload: JSON-able arguments for the function.
-        env: Environment overrides, applied last (see :func:`child_env`).
+        env: Environment overrides, applied last (see :func:`child_env`); a payload naming a
+            ``framework`` gets that contender's environment before them.
         threads: Intra-op thread count set in the environment before the child starts.
         timeout_s: Wall-clock limit; past it the child's processes are killed.
         memory_mb: Limit on the summed RSS of the child's processes (Linux).
@@ -165,7 +174,8 @@ def run_cell(
             exception then propagates).
     """
     limits = _limits(target, timeout_s, memory_mb)
-    full_env = child_env(env, threads)
+    framework = payload.get("framework")
+    full_env = child_env(env, threads, framework if isinstance(framework, str) else None)
     job_path = _write_job(target, payload)
     try:
         command = [python, "-m", "showdown.runner.child", job_path]

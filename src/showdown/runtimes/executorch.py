@@ -11,7 +11,7 @@ modules in 5.2 s, against 1,143 modules in 1.5 s for ``import torch`` and 184 in
 print(time.perf_counter() - t, len(sys.modules))"``).
 
 Artifacts are exported for fixed batch sizes, one method per size (see
-:mod:`showdown.frameworks.torch_deploy`); ``info["methods"]`` maps batch size to method name.
+:mod:`showdown.frameworks.torch.deploy`); ``info["methods"]`` maps batch size to method name.
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ A failed export is recorded with the exporter's message verbatim; it is a result
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import time
@@ -132,8 +131,9 @@ def _size(path: Path) -> int:
 
 
 def _resolve(target: str) -> Any:
-    module, name = target.split(":")
-    return getattr(importlib.import_module(module), name)
+    from showdown.frameworks.base import resolve
+
+    return resolve(target)
 
 
 def _runtime_stage(payload: dict[str, Any], info: Any, source: dict[str, Any], tmp: Path, emit: common.Emit) -> dict[str, Any]:
@@ -156,6 +156,7 @@ def run_artifact(job: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
     """Runtime-stage entry: a fresh process that imports only the artifact's runtime."""
     import sys
 
+    from showdown.frameworks.base import HEAVY_MODULES  # before the baseline: the registry is not the runtime's
     from showdown.measure.memory import peak_rss_bytes, rss_bytes
 
     ref = np.load(job["reference"])
@@ -173,7 +174,7 @@ def run_artifact(job: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
         "rss_before_load": base,
         "rss_after_load": loaded,
         "peak_rss": peak_rss_bytes(),
-        "frameworks_loaded": sorted(m for m in ("torch", "tensorflow", "keras") if m in sys.modules),
+        "frameworks_loaded": sorted(m for m in HEAVY_MODULES if m in sys.modules),
         **_deviation(outputs, ref["logits"], ref["y"]),
     }
 

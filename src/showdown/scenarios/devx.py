@@ -12,9 +12,6 @@ from typing import Any
 
 from showdown.scenarios import common
 
-# The modes a user debugs in: eager, and the framework's compiled/graph mode.
-DEVX_MODES = {"torch": ("eager", "compiled"), "tensorflow": ("eager", "function")}
-
 
 def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
     """Child-process entry of a ``devx`` cell (config: ``framework``, ``modes``, ``threads``)."""

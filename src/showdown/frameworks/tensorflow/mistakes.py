@@ -24,15 +24,19 @@ Nearest-analogue notes (TensorFlow cannot make these mistakes the way PyTorch ca
 
 from __future__ import annotations
 
-import time
-from typing import Any
+from showdown.frameworks.base import prepare
 
-import keras
-import numpy as np
-import tensorflow as tf
+prepare("tensorflow")  # its Keras backend and log level, before tensorflow or keras is imported
 
-from showdown.devx.catalog import Battery, Outcome, Skipped, Stage
-from showdown.frameworks.base import MODES, check_mode
+import time  # noqa: E402
+from typing import Any  # noqa: E402
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from showdown.devx.catalog import Battery, Outcome, Skipped, Stage  # noqa: E402
+from showdown.frameworks.base import MODES, check_mode  # noqa: E402
 
 LABELS = (3, 1, 0, 7, 9, 2, 5, 4)
 SHAPES = tuple(range(2, 8))

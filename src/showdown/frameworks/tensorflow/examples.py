@@ -7,7 +7,7 @@ training step (``GradientTape`` + ``apply_gradients`` under ``tf.function``). Th
 :data:`SOURCES` are what :mod:`showdown.devx.codesize` measures, read from this file without
 importing it; everything below the "not counted" line only lets tests build and train them.
 
-House rules, the same as in :mod:`showdown.frameworks.torch_examples`:
+House rules, the same as in :mod:`showdown.frameworks.torch.examples`:
 
 * no type annotations and no comments in the counted objects (docstrings are allowed: the counter
   skips them); imports are not counted;
@@ -22,10 +22,9 @@ differ by that one-pixel alignment. (The adapter, which needs numerical parity, 
 
 from __future__ import annotations
 
-import os
+from showdown.frameworks.base import prepare
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+prepare("tensorflow")  # its Keras backend and log level, before tensorflow or keras is imported
 
 from typing import Any  # noqa: E402
 

@@ -6,7 +6,7 @@ preset, plus one training step (zero_grad, forward, loss, backward, step). The o
 :data:`SOURCES` are what :mod:`showdown.devx.codesize` measures, read from this file without
 importing it; everything below the "not counted" line only lets tests build and train them.
 
-House rules, the same as in :mod:`showdown.frameworks.tensorflow_examples`, so that neither side
+House rules, the same as in :mod:`showdown.frameworks.tensorflow.examples`, so that neither side
 is written in a longer style than the other:
 
 * no type annotations and no comments in the counted objects (docstrings are allowed: the counter

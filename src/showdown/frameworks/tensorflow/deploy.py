@@ -33,10 +33,9 @@ converter's own message. Choices made here, and why:
 
 from __future__ import annotations
 
-import os
+from showdown.frameworks.base import prepare
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+prepare("tensorflow")  # its Keras backend and log level, before tensorflow or keras is imported
 
 import logging  # noqa: E402
 import tempfile  # noqa: E402

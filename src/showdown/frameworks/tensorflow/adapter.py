@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+from showdown.frameworks.base import prepare
+
+prepare("tensorflow")  # its Keras backend and log level, before tensorflow or keras is imported
 
 import platform  # noqa: E402
 from collections.abc import Callable, Mapping  # noqa: E402
@@ -25,8 +26,10 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from showdown.errors import ConfigError  # noqa: E402
-from showdown.frameworks.base import MODES, OptimizerSpec, check_mode, read_bindings, write_bindings  # noqa: E402
+from showdown.frameworks.base import MODES, OptimizerSpec, check_backend, check_mode, read_bindings, write_bindings  # noqa: E402
 from showdown.models import spec as S  # noqa: E402
+
+check_backend("tensorflow")  # Keras reports the backend it really runs on
 
 
 def _same(a: np.ndarray) -> np.ndarray:
@@ -253,6 +256,7 @@ class Adapter:
         return {
             "version": tf.__version__,
             "keras": keras.__version__,
+            "keras_backend": keras.backend.backend(),
             "cuda_build": build.get("cuda_version"),
             "cudnn": build.get("cudnn_version"),
             "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1" if x86 else "0") != "0",

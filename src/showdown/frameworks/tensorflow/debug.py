@@ -8,10 +8,9 @@ the count of traces is what decides how often it fires; ``experimental_get_traci
 
 from __future__ import annotations
 
-import os
+from showdown.frameworks.base import prepare
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+prepare("tensorflow")  # its Keras backend and log level, before tensorflow or keras is imported
 
 from collections.abc import Callable, Sequence  # noqa: E402
 from typing import Any  # noqa: E402
