@@ -1,4 +1,4 @@
-"""Shared fixtures: the contract suite runs once per installed framework."""
+"""Shared fixtures: the contract suite runs once per installed framework this process can hold."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from contenders import INSTALLED  # noqa: E402 - the contenders this process measures (one Keras backend)
 from showdown.frameworks import base  # noqa: E402
-
-INSTALLED = base.installed()
 
 
 @pytest.fixture(scope="session", params=INSTALLED)

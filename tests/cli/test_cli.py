@@ -30,8 +30,8 @@ def test_help_imports_no_heavy_module():
 BAD = [
     (["parity", "--workloads", "resnet"], "unknown workload 'resnet': choose from mlp, cnn, lstm, transformer"),
     (["parity", "--preset", "huge"], "unknown preset 'huge': choose from tiny, default, large"),
-    (["parity", "--frameworks", "torch,jax"], "unknown framework 'jax': choose from torch, tensorflow"),
-    (["parity", "--frameworks", "torch"], "parity compares two frameworks, got 1: torch"),
+    (["parity", "--frameworks", "torch,mxnet"], "unknown framework 'mxnet': choose from torch, tensorflow, keras-torch"),
+    (["parity", "--frameworks", "torch"], "parity compares frameworks with the first of them, so it needs two or more, got 1: torch"),
     (["parity", "--batch", "0"], "batch size must be a positive integer, got 0"),
     (["parity", "--batch", "-3"], "batch size must be a positive integer, got -3"),
     (["parity", "--batch", "2.5"], "batch size must be a positive integer, got '2.5'"),
@@ -60,7 +60,7 @@ def test_unknown_command_is_exit_2():
 
 
 def test_missing_framework_names_the_install_command():
-    code = "import sys; sys.modules['tensorflow'] = None; from showdown.cli.main import main; sys.exit(main(['parity']))"
+    code = "import sys; sys.modules['tensorflow'] = None; from showdown.cli.main import main; sys.exit(main(['parity', '--frameworks', 'torch', 'tensorflow']))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.strip() == "showdown: error: framework 'tensorflow' is not installed: pip install 'tensorflow-cpu==2.21.*'"
@@ -76,6 +76,11 @@ def test_parity_json_on_two_workloads(both):
 
 
 def test_parity_table(both):
+    # by default every installed contender is checked against the first (torch)
+    from showdown.frameworks import base
+
     result = showdown("parity", "--workloads", "mlp")
     assert result.returncode == 0, result.stderr
-    assert "all 6 checks passed" in result.stdout and "forward-eval" in result.stdout
+    compared = base.installed()[1:]
+    assert f"all {6 * len(compared)} checks passed" in result.stdout and "forward-eval" in result.stdout
+    assert all(name in result.stdout for name in compared)

@@ -13,8 +13,9 @@ from tb_events import event_files, read_scalars
 
 from showdown.frameworks import base
 from showdown.runner.plan import logdir
+from contenders import INSTALLED
 
-WRITERS = tuple(f for f in base.installed() if base.scalar_writer_missing(f) is None)
+WRITERS = tuple(f for f in INSTALLED if base.scalar_writer_missing(f) is None)
 # cheap cells: tiny mlp, short budgets, one mode each for train; accuracy runs in each framework's default mode
 ARGS = ["--scenarios", "train", "accuracy", "--rounds", "0", "--workloads", "mlp", "--modes", "eager", "--preset", "tiny", "--cell-budget", "0.3", "--threads", "1"]
 
@@ -82,7 +83,7 @@ def test_a_directory_that_cannot_be_made_is_refused_before_anything_runs(tmp_pat
 
 
 def test_a_missing_tensorboard_package_is_named_before_anything_runs(tmp_path):
-    if "torch" not in base.installed():
+    if "torch" not in INSTALLED:
         pytest.skip("needs torch")
     hide = "import sys; sys.modules['tensorboard'] = None"
     result = showdown("run", "--frameworks", "torch", "--tensorboard", str(tmp_path / "tb"), db=tmp_path / "r.sqlite", code=hide)

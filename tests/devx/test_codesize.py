@@ -16,8 +16,8 @@ from showdown.devx import codesize
 from showdown.errors import ConfigError
 from showdown.frameworks import base
 from showdown.models import zoo
+from contenders import INSTALLED
 
-INSTALLED = base.installed()
 PLAIN = """\
 def add(x, y):
     total = x + y
@@ -115,7 +115,7 @@ def test_source_table_and_missing_names(sample_module):
         codesize.module_path("showdown_no_such_module")
 
 
-@pytest.mark.parametrize("framework", base.FRAMEWORKS)
+@pytest.mark.parametrize("framework", [n for n, c in base.CONTENDERS.items() if c.has("examples")])
 def test_code_size_covers_every_workload_with_positive_counts(framework):
     sizes = codesize.code_size(framework)
     assert list(sizes) == list(zoo.WORKLOADS)

@@ -20,8 +20,8 @@ from showdown.devx import debug
 from showdown.errors import ConfigError
 from showdown.frameworks import base
 from showdown.models import zoo
+from contenders import INSTALLED
 
-INSTALLED = base.installed()
 EVERY_CALL = [1, 1, 1]
 FIRST_CALL_ONLY = [1, 0, 0]
 

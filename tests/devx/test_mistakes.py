@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from contenders import INSTALLED
 from showdown.devx import probe
 from showdown.devx.catalog import CATALOG, MISTAKE_IDS, Battery, Outcome, Skipped, Stage, mistake
 from showdown.errors import ConfigError
@@ -87,7 +88,6 @@ _pin("tensorflow", {  # modes: eager, function, xla
 EXPECTED_COMPILES = {("torch", "eager"): 0, ("torch", "compiled"): 2,
                      ("tensorflow", "eager"): 0, ("tensorflow", "function"): 6, ("tensorflow", "xla"): 6}
 
-INSTALLED = base.installed()
 CHILD = """
 import json, sys
 from showdown.devx import probe

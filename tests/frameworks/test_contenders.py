@@ -60,12 +60,12 @@ print(json.dumps({
 }))
 """
     got = json.loads(_python(code, FAKE_ENV))
-    assert got["frameworks"] == ["torch", "tensorflow", "fake"] and got["installed"][-1] == "fake"
+    assert got["frameworks"][:2] == ["torch", "tensorflow"] and got["frameworks"][-1] == "fake" and got["installed"][-1] == "fake"
     assert got["modes"] == ["eager"] and got["default"] == "eager"
     assert got["path"] == "fake_contender.deploy:export"  # relative to its own package
     assert "fake" in got["runtimes"] and got["edge"] == "executorch"
     assert got["colour"] == "#6a3d9a" and got["process_s"] == 2.5
-    assert "fake" in got["help"] and "eager, compiled (torch), function, xla (tensorflow)" == got["modes_help"]
+    assert "fake" in got["help"] and got["modes_help"].startswith("eager, compiled (torch), function, xla (tensorflow)")
     keys = got["full_keys"]
     assert "train/fake/mlp/default/eager/bs16" in keys and "deploy/fake/mlp/default/fake-torchscript" in keys
     assert "footprint/fake" in keys and not any("/fake/" in k and "/compiled/" in k for k in keys)

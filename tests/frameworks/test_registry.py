@@ -10,8 +10,8 @@ from showdown.frameworks import base
 
 
 def test_unknown_framework_names_the_choices():
-    with pytest.raises(ConfigError, match="unknown framework 'jax': choose from torch, tensorflow"):
-        base.check_name("jax")
+    with pytest.raises(ConfigError, match="unknown framework 'mxnet': choose from torch, tensorflow, keras-torch"):
+        base.check_name("mxnet")
 
 
 def test_check_mode_uses_per_framework_modes():

@@ -10,6 +10,7 @@ from tb_events import event_files, read_scalars
 
 from showdown.errors import FrameworkUnavailable
 from showdown.frameworks import base
+from contenders import INSTALLED
 
 
 def _writable(framework: base.Framework) -> None:
@@ -47,7 +48,7 @@ def test_two_writers_in_one_directory_keep_both_files(framework, tmp_path):
 
 
 def test_tensorflow_writes_without_the_tensorboard_package(monkeypatch, tmp_path):
-    if "tensorflow" not in base.installed():
+    if "tensorflow" not in INSTALLED:
         pytest.skip("needs tensorflow")
     monkeypatch.setitem(sys.modules, "tensorboard", None)  # find_spec says missing; import fails
     assert base.scalar_writer_missing("tensorflow") is None
@@ -59,7 +60,7 @@ def test_tensorflow_writes_without_the_tensorboard_package(monkeypatch, tmp_path
 
 
 def test_torch_without_tensorboard_names_the_package(monkeypatch, tmp_path):
-    if "torch" not in base.installed():
+    if "torch" not in INSTALLED:
         pytest.skip("needs torch")
     monkeypatch.setitem(sys.modules, "tensorboard", None)
     message = "TensorBoard logging from torch needs the package 'tensorboard': pip install tensorboard"

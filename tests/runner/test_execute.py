@@ -16,7 +16,7 @@ from showdown.runner import execute as X
 from showdown.runner import plan as P
 from showdown.store import Store
 
-pytestmark = pytest.mark.skipif("torch" not in __import__("showdown.frameworks.base", fromlist=["x"]).installed(), reason="needs torch")
+pytestmark = pytest.mark.skipif("torch" not in __import__("contenders").INSTALLED, reason="needs torch")
 
 # cheap cells: torch only, tiny models, short budgets
 ARGS = ["--frameworks", "torch", "--workloads", "mlp", "lstm", "--scenarios", "train", "infer", "--rounds", "0", "--preset", "tiny", "--cell-budget", "0.3", "--threads", "1"]
@@ -89,7 +89,10 @@ def test_sigkill_then_resume_gives_each_cell_exactly_once(tmp_path):
 
 def test_ctrl_c_says_what_is_saved_and_how_to_resume(tmp_path):
     db = tmp_path / "c.sqlite"
-    proc = subprocess.Popen([sys.executable, "-m", "showdown", "run", *ARGS, "--db", str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # a Ctrl-C at a terminal: SIGINT handled as Python does by default, even where this test runs in
+    # the background (which passes SIGINT on ignored)
+    proc = subprocess.Popen([sys.executable, "-m", "showdown", "run", *ARGS, "--db", str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and not any(s == "ok" for _, s in _cells_so_far(db)):
         time.sleep(0.2)

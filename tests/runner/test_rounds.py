@@ -118,7 +118,7 @@ def test_a_side_that_keeps_failing_closes_its_comparisons(tmp_path, monkeypatch)
     assert len(eager) == R.GIVE_UP_AFTER
 
 
-@pytest.mark.skipif("torch" not in __import__("showdown.frameworks.base", fromlist=["x"]).installed(), reason="needs torch")
+@pytest.mark.skipif("torch" not in __import__("contenders").INSTALLED, reason="needs torch")
 def test_a_real_run_in_rounds(tmp_path):
     db = tmp_path / "real.sqlite"
     args = ["run", "--frameworks", "torch", "--workloads", "mlp", "--scenarios", "train", "infer", "accuracy", "--preset", "tiny", "--threads", "1",

@@ -15,8 +15,8 @@ from showdown.models import zoo
 from showdown.models.spec import init_weights
 from showdown.runner.plan import DEFAULT_MODE
 from showdown.scenarios import accuracy
+from contenders import INSTALLED
 
-INSTALLED = base.installed()
 SEEDS = [0, 1]
 
 

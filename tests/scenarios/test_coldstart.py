@@ -8,10 +8,9 @@ import statistics
 import pytest
 
 from showdown.errors import CellError, ConfigError
-from showdown.frameworks import base
 from showdown.scenarios import coldstart
+from contenders import INSTALLED
 
-INSTALLED = base.installed()
 REPEATS = 2
 MEASURED = ("import", "build", "first_call")
 

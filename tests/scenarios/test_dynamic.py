@@ -10,16 +10,16 @@ import pytest
 
 from showdown.analysis import compare
 from showdown.errors import ConfigError
-from showdown.frameworks import base
 from showdown.report import terminal
 from showdown.runner import execute as X
 from showdown.runner import plan as P
 from showdown.scenarios import dynamic
 from showdown.store import Store
+from contenders import INSTALLED
 
 REPEATS = 4
 # each framework's eager mode and the mode its users compile with
-CASES = [(f, m) for f, modes in {"torch": ("eager", "compiled"), "tensorflow": ("eager", "function", "xla")}.items() for m in modes if f in base.installed()]
+CASES = [(f, m) for f, modes in {"torch": ("eager", "compiled"), "tensorflow": ("eager", "function", "xla")}.items() for m in modes if f in INSTALLED]
 COMPILED = [(f, m) for f, m in CASES if m != "eager"]
 
 
@@ -92,7 +92,7 @@ def test_compiled_modes_count_graphs_over_the_pass(framework, mode):
 
 @pytest.mark.parametrize("mode", ["function", "xla"])
 def test_tf_function_retraces_for_every_new_batch_size(mode):
-    if "tensorflow" not in base.installed():
+    if "tensorflow" not in INSTALLED:
         pytest.skip("needs tensorflow")
     result, _ = measured("tensorflow", mode)
     # without reduce_retracing, tf.function traces each new shape anew (observed with TF 2.21)
@@ -100,7 +100,7 @@ def test_tf_function_retraces_for_every_new_batch_size(mode):
 
 
 def test_torch_compile_recompiles_once_then_treats_the_batch_as_dynamic():
-    if "torch" not in base.installed():
+    if "torch" not in INSTALLED:
         pytest.skip("needs torch")
     result, _ = measured("torch", "compiled")
     # batch 1 is specialised; batch 3 recompiles with a symbolic batch size that serves the rest

@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from showdown.errors import ConfigError, FrameworkUnavailable
-from showdown.frameworks import base
 from showdown.scenarios import serve
+from contenders import INSTALLED
 
 BATCH = 4
 BOUND_MS = 100.0
@@ -36,7 +36,7 @@ def served(framework: str, scenario: str) -> tuple[dict, list[tuple[str, dict]]]
     return result, messages
 
 
-@pytest.mark.parametrize("framework", base.installed())
+@pytest.mark.parametrize("framework", INSTALLED)
 def test_offline_reports_loadgen_throughput(loadgen, framework):
     # No timing bound here (shared machines are noisy): the figures must be LoadGen's own, and a
     # run that ended early is repeated once with the rate it achieved.
@@ -53,7 +53,7 @@ def test_offline_reports_loadgen_throughput(loadgen, framework):
     assert result["workbench"]["settings"]["intra_op_threads"] == 2
 
 
-@pytest.mark.parametrize("framework", base.installed())
+@pytest.mark.parametrize("framework", INSTALLED)
 def test_server_finds_the_highest_valid_rate(loadgen, framework):
     result, _ = served(framework, "server")
     results = result["results"]
@@ -68,7 +68,7 @@ def test_server_finds_the_highest_valid_rate(loadgen, framework):
     assert len(probes) <= serve.MAX_PROBES
 
 
-@pytest.mark.parametrize("framework", base.installed())
+@pytest.mark.parametrize("framework", INSTALLED)
 def test_null_sut_offline_costs_a_fraction_of_a_sample(loadgen, framework):
     result, _ = served(framework, "offline")
     overhead, throughput = result["loadgen_overhead"], result["results"]["throughput"]
@@ -77,7 +77,7 @@ def test_null_sut_offline_costs_a_fraction_of_a_sample(loadgen, framework):
     assert 0 < overhead["fraction_of_result"] == pytest.approx(throughput / overhead["achieved_qps"])
 
 
-@pytest.mark.parametrize("framework", base.installed())
+@pytest.mark.parametrize("framework", INSTALLED)
 def test_null_sut_server_keeps_up_at_the_best_rate(loadgen, framework):
     result, _ = served(framework, "server")
     overhead = result["loadgen_overhead"]
@@ -86,7 +86,7 @@ def test_null_sut_server_keeps_up_at_the_best_rate(loadgen, framework):
     assert overhead["valid"] and overhead["fraction_of_result"] > 0
 
 
-@pytest.mark.parametrize("framework", base.installed())
+@pytest.mark.parametrize("framework", INSTALLED)
 def test_samples_stream_for_every_probe(loadgen, framework):
     _, offline_messages = served(framework, "offline")
     offline = [d for k, d in offline_messages if k == "samples"]
@@ -100,9 +100,9 @@ def test_samples_stream_for_every_probe(loadgen, framework):
 def test_runs_in_a_child_process(loadgen):
     from showdown.runner.isolate import run_cell
 
-    if not base.installed():
+    if not INSTALLED:
         pytest.skip("needs a framework")
-    job = payload(base.installed()[0], "offline", duration_ms=500)
+    job = payload(INSTALLED[0], "offline", duration_ms=500)
     outcome = run_cell("showdown.scenarios.serve:cell", job, threads=2, timeout_s=300)
     assert outcome.status == "ok", outcome.message + outcome.stderr_tail
     assert outcome.result["results"]["throughput"] > 0

@@ -11,8 +11,8 @@ from tb_events import read_scalars
 
 from showdown.frameworks import base
 from showdown.scenarios import train
+from contenders import INSTALLED
 
-INSTALLED = base.installed()
 
 
 def _payload(framework: str, **extra) -> dict:

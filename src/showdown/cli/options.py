@@ -111,11 +111,11 @@ def duration(kind: str, value: str | None) -> float | None:
     return result
 
 
-def frameworks(args: argparse.Namespace) -> tuple[str, ...]:
-    """The ``--frameworks`` option, validated and checked to be installed (nothing is imported)."""
+def frameworks(args: argparse.Namespace, default: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The ``--frameworks`` option (else ``default``, else every contender), validated and checked to be installed (nothing is imported)."""
     from showdown.frameworks.base import FRAMEWORKS, require
 
-    names = tuple(choices("framework", args.frameworks, FRAMEWORKS))
+    names = tuple(choices("framework", args.frameworks, FRAMEWORKS, default))
     for name in names:
         require(name)
     return names
@@ -141,11 +141,18 @@ def run_plan(args: argparse.Namespace, plan, report) -> int:
     return 0
 
 
-def frameworks_help(prefix: str = "") -> str:
+def frameworks_help(prefix: str = "", default: str = "all of them") -> str:
     """``--frameworks`` help naming the registered contenders (read off their light descriptions)."""
     from showdown.frameworks.registry import FRAMEWORKS
 
-    return f"{prefix}{', '.join(FRAMEWORKS)} (default: all of them)"
+    return f"{prefix}{', '.join(FRAMEWORKS)} (default: {default})"
+
+
+def quick_help() -> str:
+    """What the quick suite measures by default, for ``run --frameworks``."""
+    from showdown.frameworks.registry import QUICK
+
+    return f"quick suite: {', '.join(QUICK)}; full suite: every installed one"
 
 
 def modes_help() -> str:

@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--workloads", nargs="+", metavar="W", help="workloads to check (default: all)")
     p.add_argument("--preset", default="tiny", help="size preset (default: tiny)")
-    p.add_argument("--frameworks", nargs="+", metavar="F", help=options.frameworks_help("the two frameworks to compare: "))
+    p.add_argument("--frameworks", nargs="+", metavar="F", help="the reference, then the frameworks to compare with it: " + options.frameworks_help().replace("all of them", "every installed one"))
     p.add_argument("--batch", default="8", help="examples per batch (default: 8)")
     p.add_argument("--threads", help="intra-op threads for each framework (default: framework's own)")
     p.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
@@ -36,9 +36,9 @@ def run(args: argparse.Namespace) -> int:
     workloads = options.choices("workload", args.workloads, zoo.WORKLOADS)
     if args.preset not in zoo.PRESETS:
         raise unknown("preset", args.preset, zoo.PRESETS)
-    frameworks = options.choices("framework", args.frameworks, base.FRAMEWORKS)
-    if len(frameworks) != 2:
-        raise ConfigError(f"parity compares two frameworks, got {len(frameworks)}: {', '.join(frameworks)}")
+    frameworks = options.choices("framework", args.frameworks, base.FRAMEWORKS, default=base.installed())
+    if len(frameworks) < 2:
+        raise ConfigError(f"parity compares frameworks with the first of them, so it needs two or more, got {len(frameworks)}: {', '.join(frameworks) or 'none installed'}")
     batch = positive_int("batch size", args.batch)
     threads = options.threads_option(args.threads)
     device = options.require_device(args.device)
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
     progress = None if args.json else _progress
     report = parity.run(
-        workloads, args.preset, frameworks=(frameworks[0], frameworks[1]), batch=batch, threads=threads, device=device, on_progress=progress
+        workloads, args.preset, frameworks=tuple(frameworks), batch=batch, threads=threads, device=device, on_progress=progress
     )
     if args.json:
         json.dump(report.to_dict(), sys.stdout, indent=2)

@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``run`` command."""
     p = sub.add_parser("run", help="run a benchmark suite and store every sample", description=__doc__)
     p.add_argument("--suite", help="quick (about 9½ min on 2 cores) or full (default: quick)")
-    p.add_argument("--frameworks", nargs="+", metavar="F", help=options.frameworks_help())
+    p.add_argument("--frameworks", nargs="+", metavar="F", help=options.frameworks_help(default=options.quick_help()))
     p.add_argument("--workloads", nargs="+", metavar="W", help="mlp, cnn, lstm, transformer (quick: cnn; full: all)")
     p.add_argument("--scenarios", nargs="+", metavar="S", help="train, infer, serve, dynamic, accuracy, coldstart")
     p.add_argument("--modes", nargs="+", metavar="M", help=options.modes_help())
@@ -44,8 +44,10 @@ def plan_from(args: argparse.Namespace):
     from showdown.measure.fairness import default_threads
     from showdown.runner import plan as P
 
-    frameworks = tuple(options.choices("framework", args.frameworks, FRAMEWORKS))
-    for name in frameworks:
+    # without --frameworks the suite chooses (quick: the contenders marked for it; full: every installed one)
+    frameworks = tuple(options.choices("framework", args.frameworks, FRAMEWORKS, default=()))
+    effective = frameworks or P.suite(args.suite or "quick").frameworks
+    for name in effective:
         require(name)
     threads = options.threads_option(args.threads) or default_threads()
     sizes = tuple(options.positive_ints("batch size", args.batch_sizes, ()))
@@ -54,7 +56,7 @@ def plan_from(args: argparse.Namespace):
     memory = positive_int("memory cap (MiB)", args.memory_mb) if args.memory_mb is not None else default_memory_mb()
     return P.suite(
         args.suite or "quick",
-        frameworks=frameworks,
+        frameworks=frameworks or None,
         workloads=tuple(options.split(args.workloads)) or None,
         scenarios=tuple(options.split(args.scenarios)) or None,
         modes=tuple(options.split(args.modes)) or None,
@@ -67,7 +69,7 @@ def plan_from(args: argparse.Namespace):
         budget_s=budget,
         timeout_s=timeout,
         memory_mb=memory,
-        tensorboard=tensorboard_dir(args.tensorboard, frameworks),
+        tensorboard=tensorboard_dir(args.tensorboard, effective),
         rounds=rounds_option(args.rounds),
         window_s=options.seconds("measuring window", args.window),
         time_budget_s=options.duration("time budget", args.budget),

@@ -6,4 +6,4 @@ kept outside this project is registered by naming its package in ``SHOWDOWN_CONT
 """
 
 #: The contender packages of this project, in the order tables and reports list them.
-BUILTIN = ("showdown.frameworks.torch", "showdown.frameworks.tensorflow")
+BUILTIN = ("showdown.frameworks.torch", "showdown.frameworks.tensorflow", "showdown.frameworks.keras_torch")

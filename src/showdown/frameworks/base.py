@@ -25,6 +25,7 @@ from showdown.frameworks.registry import (
     FRAMEWORKS,
     HEAVY_MODULES,
     MODES,
+    QUICK,
     SCALAR_WRITER_NEEDS,
     check_backend,
     check_mode,
@@ -198,7 +199,7 @@ def read_bindings(bindings: Mapping[str, Binding], trainable_only: bool = False)
 
 
 __all__ = [
-    "ALL_MODES", "CONTENDERS", "DEFAULT_MODE", "DEVICES", "FRAMEWORKS", "HEAVY_MODULES", "MODES", "OPTIMIZERS",
+    "ALL_MODES", "CONTENDERS", "DEFAULT_MODE", "DEVICES", "FRAMEWORKS", "HEAVY_MODULES", "MODES", "OPTIMIZERS", "QUICK",
     "SCALAR_WRITER_NEEDS", "Binding", "Framework", "OptimizerSpec", "ScalarWriter", "check_backend", "check_mode",
     "check_name", "child_env", "contender", "installed", "is_installed", "load", "owner", "part", "prepare",
     "read_bindings", "require", "require_scalar_writer", "resolve", "scalar_writer_missing", "write_bindings",

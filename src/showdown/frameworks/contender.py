@@ -87,6 +87,7 @@ class Contender:
         colours: ``#rrggbb`` per mode, ``""`` for the contender itself; its modes share one hue.
         process_s: Seconds a measuring process takes outside its window, when no history says.
         scenario_process_s: The same for scenarios whose process does more (``dynamic``, ``accuracy``).
+        quick: Whether the quick suite measures it by default (the full suite measures every one).
     """
 
     name: str
@@ -108,6 +109,7 @@ class Contender:
     scalar_writer_needs: tuple[str, ...] = ()
     process_s: float = 5.0
     scenario_process_s: Mapping[str, float] = field(default_factory=dict)
+    quick: bool = False
 
     def __post_init__(self) -> None:
         if not self.modes:
@@ -136,6 +138,10 @@ class Contender:
         if part not in PARTS:
             raise ConfigError(f"unknown contender module {part!r}: choose from {', '.join(PARTS)}")
         return f"{self.package}.{part}"
+
+    def has(self, part: str) -> bool:
+        """Whether its package holds the module ``part`` (found without importing it)."""
+        return importlib.util.find_spec(self.module(part)) is not None
 
     def owns(self, module: str) -> bool:
         """Whether ``module`` is one of this contender's modules."""

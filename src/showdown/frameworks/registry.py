@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import os
 import sys
+from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
@@ -49,6 +50,8 @@ ALL_MODES: tuple[str, ...] = tuple(dict.fromkeys(m for c in CONTENDERS.values() 
 # built on the tensorboard package; TensorFlow's summary ops are its own), so the parent can check
 # them before a run.
 SCALAR_WRITER_NEEDS: dict[str, tuple[str, ...]] = {n: c.scalar_writer_needs for n, c in CONTENDERS.items()}
+#: The contenders the quick suite measures by default.
+QUICK: tuple[str, ...] = tuple(n for n, c in CONTENDERS.items() if c.quick)
 #: The top-level modules any contender imports: a process that should hold none of them checks these.
 HEAVY_MODULES: tuple[str, ...] = tuple(sorted({m for c in CONTENDERS.values() for m in c.imports}))
 
@@ -78,8 +81,13 @@ def installed() -> tuple[str, ...]:
 def require(name: str) -> str:
     """Check that ``name`` is known and installed (no import); raise a clear error otherwise."""
     if not is_installed(name):
-        raise FrameworkUnavailable(f"framework {name!r} is not installed: pip install '{contender(name).requirement}'")
+        raise FrameworkUnavailable(f"framework {name!r} is not installed: pip install {_quoted(contender(name).requirement)}")
     return name
+
+
+def _quoted(requirement: str) -> str:
+    # each requirement quoted for a shell where it holds more than letters, digits and dots
+    return " ".join(r if r.replace(".", "").replace("-", "").isalnum() else f"'{r}'" for r in requirement.split())
 
 
 def scalar_writer_missing(name: str) -> str | None:

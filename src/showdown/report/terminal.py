@@ -21,13 +21,13 @@ def parity(report: Any) -> None:
     from showdown.scenarios.parity import CHECKS
 
     console = console_for_tables()
-    a, b = report.frameworks
-    table = Table(title=f"Parity {a} vs {b} (preset {report.preset}; error relative to each tensor's scale)")
-    for col in ("workload", "check", "max abs err", "max rel err", "tolerance", "worst tensor", "pass"):
+    reference, *others = report.frameworks
+    table = Table(title=f"Parity against {reference}: {', '.join(others)} (preset {report.preset}; error relative to each tensor's scale)")
+    for col in ("framework", "workload", "check", "max abs err", "max rel err", "tolerance", "worst tensor", "pass"):
         table.add_column(col, justify="right" if "err" in col or col == "tolerance" else "left")
     for r in report.results:
         mark = "[green]✓[/]" if r.passed else f"[red]✗ {', '.join(r.failing_tensors[:3])}[/]"
-        table.add_row(r.workload, r.check, f"{r.max_abs:.2e}", f"{r.max_rel:.2e}", f"{r.tolerance:.0e}", r.worst_tensor, mark)
+        table.add_row(r.against, r.workload, r.check, f"{r.max_abs:.2e}", f"{r.max_rel:.2e}", f"{r.tolerance:.0e}", r.worst_tensor, mark)
     console.print(table)
     for name, side in report.sides.items():
         layouts = "; ".join(f"{w}: {layout}" for w, layout in side["layouts"].items() if "NCHW" in layout or "NHWC" in layout)
@@ -38,7 +38,7 @@ def parity(report: Any) -> None:
     if failed:
         console.print(f"[red bold]{len(failed)} of {len(report.results)} checks failed[/]")
     else:
-        console.print(f"[green bold]all {len(report.results)} checks passed[/]: both frameworks run the same models")
+        console.print(f"[green bold]all {len(report.results)} checks passed[/]: {', '.join(report.frameworks)} run the same models")
 
 
 # --- runs ------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import faulthandler
 import importlib
 import json
 import os
+import signal
 import sys
 import threading
 import traceback
@@ -230,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
         The exit status.
     """
     faulthandler.enable()  # a segfault leaves a Python traceback in the stderr tail
+    # A parent started in the background (``&``, nohup) passes SIGINT on ignored, and Python then
+    # installs no KeyboardInterrupt for it: a cell is interrupted the same way however its run began.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     channel = open_channel()
     try:
         job = read_job(sys.argv[1:] if argv is None else argv)

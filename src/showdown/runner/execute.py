@@ -203,7 +203,10 @@ def run_process(store: Store, cells: list[CellRecord], plan: Plan) -> list[tuple
         if kind == "samples":
             store.add_samples(cells[data["part"]].id, data["metric"], data["values"], unit=data["unit"], phase=data.get("phase", "measure"))
 
-    payload = {"parts": [c.config for c in cells]}
+    payload: dict[str, Any] = {"parts": [c.config for c in cells]}
+    frameworks = {c.config.get("framework") for c in cells}
+    if len(frameworks) == 1:  # the child then gets its contender's environment (a Keras backend)
+        payload["framework"] = frameworks.pop()
     with Contention() as others:
         outcome = run_cell(PARTS_TARGET, payload, threads=plan.threads, timeout_s=plan.timeout_s, memory_mb=plan.memory_mb, on_message=on_message,
                            env=_env(plan))

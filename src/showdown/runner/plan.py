@@ -12,7 +12,7 @@ from typing import Any
 
 from showdown.errors import ConfigError, positive_int, unknown
 from showdown.deploy.paths import PATHS
-from showdown.frameworks.base import ALL_MODES, DEFAULT_MODE, DEVICES, FRAMEWORKS, MODES
+from showdown.frameworks.base import ALL_MODES, DEFAULT_MODE, DEVICES, FRAMEWORKS, MODES, QUICK, contender, installed
 from showdown.models.zoo import PRESETS, WORKLOADS
 from showdown.runner.schedule import ROUNDED
 
@@ -49,7 +49,7 @@ class Plan:
     """What one run measures. Validated at construction; see :func:`suite` for the presets."""
 
     suite: str = "quick"
-    frameworks: tuple[str, ...] = FRAMEWORKS
+    frameworks: tuple[str, ...] = QUICK
     workloads: tuple[str, ...] = WORKLOADS
     scenarios: tuple[str, ...] = ("train", "infer", "dynamic", "accuracy", "coldstart", "deploy", "footprint", "devx")
     modes: tuple[str, ...] = ("eager", "function")
@@ -143,8 +143,8 @@ class Plan:
             if scenario == "footprint":
                 out += self._footprints()
                 continue
-            if scenario == "devx":
-                out += [(f"devx/{f}", {**self._base("devx", f, "all"), "workload": None}) for f in self.frameworks]
+            if scenario == "devx":  # the contenders that have a mistakes battery
+                out += [(f"devx/{f}", {**self._base("devx", f, "all"), "workload": None}) for f in self.frameworks if contender(f).has("mistakes")]
                 continue
             for framework in self.frameworks:
                 for workload in self.workloads:
@@ -266,6 +266,7 @@ def suite(name: str, **overrides: Any) -> Plan:
     if name == "full":
         plan = replace(
             plan,
+            frameworks=installed() or FRAMEWORKS,
             scenarios=SCENARIOS,
             modes=ALL_MODES,
             train_batch_sizes=(16, 64, 256),

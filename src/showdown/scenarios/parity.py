@@ -1,5 +1,6 @@
-"""Parity: proof that both frameworks run the same model.
+"""Parity: proof that every contender runs the same model.
 
+The first framework is the reference (PyTorch by default); each other one is compared with it.
 For each workload, every framework builds the spec from the same seeded weights and, in its own
 child process, computes on the same inputs: logits in eval and in train mode, the loss, the
 gradient of every trainable tensor, and the trainable tensors after 10 steps of SGD with momentum
@@ -47,7 +48,7 @@ CHECKS: dict[str, tuple[float, str]] = {
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One workload × check comparison between two frameworks."""
+    """One workload × check comparison of a framework (``against``) with the reference."""
 
     workload: str
     check: str
@@ -57,13 +58,14 @@ class CheckResult:
     worst_tensor: str
     passed: bool
     failing_tensors: tuple[str, ...] = ()
+    against: str = ""
 
 
 @dataclass(frozen=True)
 class ParityReport:
-    """Every check of every workload, plus what each side reported about itself."""
+    """Every check of every workload for each framework against the first, plus what each side reported about itself."""
 
-    frameworks: tuple[str, str]
+    frameworks: tuple[str, ...]
     preset: str
     results: tuple[CheckResult, ...]
     sides: dict[str, dict[str, Any]]
@@ -146,8 +148,8 @@ def _arrays(fw: Any, spec: Any, batch_size: int) -> dict[str, np.ndarray]:
 # --- parent side ------------------------------------------------------------------------------
 
 
-def compare_arrays(workload: str, a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> list[CheckResult]:
-    """Compare two frameworks' parity arrays of one workload, check by check.
+def compare_arrays(workload: str, a: dict[str, np.ndarray], b: dict[str, np.ndarray], against: str = "") -> list[CheckResult]:
+    """Compare two frameworks' parity arrays of one workload, check by check (``b`` is ``against``'s).
 
     Raises:
         ParityError: When the two sides did not produce the same tensors.
@@ -162,7 +164,7 @@ def compare_arrays(workload: str, a: dict[str, np.ndarray], b: dict[str, np.ndar
         worst = max(errors, key=lambda k: errors[k][1])
         failing = tuple(k for k, (_, rel) in errors.items() if not rel <= tol)
         results.append(
-            CheckResult(workload, check, max(e[0] for e in errors.values()), errors[worst][1], tol, worst, not failing, failing)
+            CheckResult(workload, check, max(e[0] for e in errors.values()), errors[worst][1], tol, worst, not failing, failing, against)
         )
     return results
 
@@ -180,19 +182,19 @@ def run(
     workloads: Sequence[str],
     preset: str = "tiny",
     *,
-    frameworks: tuple[str, str] = ("torch", "tensorflow"),
+    frameworks: tuple[str, ...] = ("torch", "tensorflow"),
     batch: int = BATCH,
     threads: int | None = None,
     device: str = "cpu",
     timeout_s: float = 900,
     on_progress: Callable[[str, dict], None] | None = None,
 ) -> ParityReport:
-    """Run both frameworks in child processes and compare them.
+    """Run each framework in a child process and compare each one after the first with the first.
 
     Args:
         workloads: Zoo workloads to check.
         preset: Size preset.
-        frameworks: The two frameworks to compare.
+        frameworks: The reference, then the frameworks to compare with it (at least one).
         batch: Examples per batch.
         threads: Intra-op threads for each child (None: the framework's default).
         device: ``cpu`` or ``cuda``.
@@ -216,9 +218,11 @@ def run(
                 raise CellError(f"parity for {name} failed ({outcome.status}): {_reason(outcome)}")
             sides[name] = outcome.result
         results: list[CheckResult] = []
-        for workload in workloads:
-            a, b = (dict(np.load(sides[n]["files"][workload])) for n in frameworks)
-            results += compare_arrays(workload, a, b)
+        reference, *others = frameworks
+        for other in others:
+            for workload in workloads:
+                a, b = (dict(np.load(sides[n]["files"][workload])) for n in (reference, other))
+                results += compare_arrays(workload, a, b, other)
     for side in sides.values():
         side.pop("files")
     return ParityReport(frameworks, preset, tuple(results), sides)

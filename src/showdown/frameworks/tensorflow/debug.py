@@ -15,41 +15,14 @@ prepare("tensorflow")  # its Keras backend and log level, before tensorflow or k
 from collections.abc import Callable, Sequence  # noqa: E402
 from typing import Any  # noqa: E402
 
-import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from showdown.devx.debug import MARKER, Probe  # noqa: E402
+from showdown.devx.debug import Probe  # noqa: E402
 from showdown.frameworks.base import MODES as _MODES  # noqa: E402
+from showdown.frameworks.kerasnet import PROBES  # noqa: E402
 
 MODES = _MODES["tensorflow"]
 _COMPILE = {"function": {}, "xla": {"jit_compile": True}}
-
-
-class PrintProbe(keras.Model):
-    """A dense layer whose ``call`` prints a marker."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.dense = keras.layers.Dense(2)
-
-    def call(self, x: tf.Tensor) -> tf.Tensor:
-        print(MARKER)
-        return self.dense(x)
-
-
-class BreakpointProbe(keras.Model):
-    """A dense layer whose ``call`` calls ``breakpoint()``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.dense = keras.layers.Dense(2)
-
-    def call(self, x: tf.Tensor) -> tf.Tensor:
-        breakpoint()
-        return self.dense(x)
-
-
-_PROBES = {"print": PrintProbe, "breakpoint": BreakpointProbe}
 
 
 def reset() -> None:
@@ -67,7 +40,7 @@ def _wrap(fn: Callable[[tf.Tensor], tf.Tensor], mode: str) -> Callable[[tf.Tenso
 
 def probe(kind: str, mode: str) -> Probe:
     """A fresh probe model of ``kind``, called as-is (``eager``) or through ``tf.function``."""
-    model = _PROBES[kind]()
+    model = PROBES[kind]()
     x = tf.ones((3, 4))
 
     def infer(x: tf.Tensor) -> tf.Tensor:

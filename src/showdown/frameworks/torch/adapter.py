@@ -257,11 +257,11 @@ def _summary_writer() -> type:
     return SummaryWriter
 
 
-class Adapter:
-    """The PyTorch side of the :class:`~showdown.frameworks.base.Framework` protocol."""
+class TorchRuntime:
+    """Threads, seeds, devices, synchronisation, memory and TensorBoard as PyTorch does them.
 
-    name = "torch"
-    modes = MODES["torch"]
+    The PyTorch adapter and the Keras-on-PyTorch contender share these: both run on torch's runtime.
+    """
 
     def __init__(self) -> None:
         self.device = torch.device("cpu")
@@ -301,6 +301,34 @@ class Adapter:
             "machine": platform.machine(),
             "env": {k: v for k, v in os.environ.items() if k.startswith(("TORCH", "OMP_", "MKL_"))},
         }
+
+    def scalar(self, value: Any) -> float:
+        return float(value.item())
+
+    def sync(self) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+
+    def scalar_writer(self, logdir: str) -> Scalars:
+        return Scalars(logdir)
+
+    def device_memory(self, *, reset: bool = False) -> dict[str, int] | None:
+        if self.device.type != "cuda":
+            return None
+        if reset:
+            torch.cuda.reset_peak_memory_stats()
+        return {
+            "current_bytes": torch.cuda.memory_allocated(),
+            "peak_bytes": torch.cuda.max_memory_allocated(),
+            "peak_reserved_bytes": torch.cuda.max_memory_reserved(),
+        }
+
+
+class Adapter(TorchRuntime):
+    """The PyTorch side of the :class:`~showdown.frameworks.base.Framework` protocol."""
+
+    name = "torch"
+    modes = MODES["torch"]
 
     def layout(self, spec: S.ModelSpec) -> str:
         if spec.is_image:
@@ -378,26 +406,6 @@ class Adapter:
 
         return run
 
-    def scalar(self, value: Any) -> float:
-        return float(value.item())
-
     def numpy(self, value: Any) -> np.ndarray:
         return value.detach().cpu().numpy()
 
-    def sync(self) -> None:
-        if self.device.type == "cuda":
-            torch.cuda.synchronize()
-
-    def scalar_writer(self, logdir: str) -> Scalars:
-        return Scalars(logdir)
-
-    def device_memory(self, *, reset: bool = False) -> dict[str, int] | None:
-        if self.device.type != "cuda":
-            return None
-        if reset:
-            torch.cuda.reset_peak_memory_stats()
-        return {
-            "current_bytes": torch.cuda.memory_allocated(),
-            "peak_bytes": torch.cuda.max_memory_allocated(),
-            "peak_reserved_bytes": torch.cuda.max_memory_reserved(),
-        }

@@ -104,13 +104,21 @@ def compilation(model: Any, batches: Sequence[Any]) -> dict[str, Any]:
         batches: Adapter batches; only ``.x`` is used.
 
     Returns:
+        See :func:`dynamo_compilation`.
+    """
+    return dynamo_compilation(model.module.eval(), batches)
+
+
+def dynamo_compilation(fn: Callable[[Any], Any], batches: Sequence[Any], tool: str = "torch._dynamo.explain; torch.compile(backend=<graph counter>) for compiles") -> dict[str, Any]:
+    """What Dynamo makes of ``fn(x)``: graphs and breaks on the first batch, then compiles after each.
+
+    Returns:
         ``graphs`` and ``graph_breaks`` as ``explain`` reports them, ``break_events`` and
         ``break_reasons`` from Dynamo's graph-break counter (which also sees breaks that make
-        ``explain`` find no graph at all), ``op_count``, and ``compiles`` after each batch.
+        ``explain`` find no graph at all), ``op_count``, ``compiles`` after each batch and ``tool``.
     """
-    module = model.module.eval()
     with torch.no_grad():
-        explained = torch._dynamo.explain(module)(batches[0].x)
+        explained = torch._dynamo.explain(fn)(batches[0].x)
     events, reasons = _break_events()
     reasons = sorted({*reasons, *(_short(r.reason) for r in explained.break_reasons)})
     reset()
@@ -121,7 +129,7 @@ def compilation(model: Any, batches: Sequence[Any]) -> dict[str, Any]:
         compiled_graphs += 1
         return gm.forward
 
-    net = torch.compile(module, backend=counting)
+    net = torch.compile(fn, backend=counting)
     compiles = []
     with torch.no_grad():
         for batch in batches:
@@ -134,5 +142,5 @@ def compilation(model: Any, batches: Sequence[Any]) -> dict[str, Any]:
         "break_reasons": reasons,
         "op_count": int(explained.op_count),
         "compiles": compiles,
-        "tool": "torch._dynamo.explain; torch.compile(backend=<graph counter>) for compiles",
+        "tool": tool,
     }
