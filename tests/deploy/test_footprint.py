@@ -6,6 +6,7 @@ import pytest
 
 from showdown.deploy import footprint, paths
 from showdown.errors import ConfigError
+from showdown.frameworks import base
 
 
 @pytest.mark.skipif(importlib.util.find_spec("onnxruntime") is None, reason="needs onnxruntime")
@@ -24,7 +25,7 @@ def test_unknown_runtime():
 
 def test_every_path_has_a_known_runtime_and_framework():
     for info in paths.PATHS.values():
-        assert info.runtime in footprint.RUNTIMES and info.framework in ("torch", "tensorflow")
+        assert info.runtime in footprint.RUNTIMES and info.framework in base.FRAMEWORKS
         assert ":" in info.exporter and ":" in info.runner
 
 

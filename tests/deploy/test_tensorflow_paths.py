@@ -14,7 +14,6 @@ Every comparison runs at batch 1 and batch 32, on one runner, so the resize betw
 
 from __future__ import annotations
 
-import importlib
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ import pytest
 from showdown.data import digits
 from showdown.deploy import paths
 from showdown.frameworks import base
+from showdown.frameworks.base import resolve
 from showdown.models import zoo
 from showdown.models.spec import ModelSpec, init_weights
 
@@ -62,10 +62,6 @@ def source(workload: str) -> Source:
     logits = np.asarray(net(split.x_test, training=False))
     return Source(spec, net, split.x_test, logits, split.x_train[:CALIBRATION])
 
-
-def resolve(target: str) -> Any:
-    module, name = target.split(":")
-    return getattr(importlib.import_module(module), name)
 
 
 def export(path: paths.PathInfo, workload: str, out: Path, **options: Any) -> dict[str, Any]:

@@ -18,9 +18,7 @@ measures and verifies every path on every workload).
 
 from __future__ import annotations
 
-import importlib
 import json
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,6 +32,7 @@ from showdown.data import digits
 from showdown.deploy import paths
 from showdown.errors import ConfigError, ShowdownError
 from showdown.frameworks import base
+from showdown.frameworks.base import resolve
 from showdown.models import zoo
 from showdown.models.spec import ModelSpec, init_weights
 
@@ -84,10 +83,6 @@ def _model(workload: str) -> tuple[Any, ModelSpec]:
     return model, spec
 
 
-def _resolve(ref: str) -> Callable[..., Any]:
-    module, name = ref.split(":")
-    return getattr(importlib.import_module(module), name)
-
 
 def _eager(module: Any, x: np.ndarray) -> np.ndarray:
     native = x.transpose(0, 3, 1, 2) if x.ndim == 4 else x
@@ -100,9 +95,9 @@ def _export(path: str, workload: str, out: Path) -> tuple[dict[str, Any], Any, A
     model, spec = _model(workload)
     info = paths.get(path)
     calibration = digits.load(workload).x_train[:CALIBRATION]
-    result = _resolve(info.exporter)(model.module, spec, out, calibration)
+    result = resolve(info.exporter)(model.module, spec, out, calibration)
     _check_info(result, out, workload)
-    return result, _resolve(info.runner)(result["artifact"], result), model
+    return result, resolve(info.runner)(result["artifact"], result), model
 
 
 def _check_info(info: dict[str, Any], out: Path, workload: str) -> None:
@@ -172,7 +167,7 @@ def test_exporter_errors_propagate_verbatim(path: str, message: str, tmp_path: P
         pytest.skip(f"needs {', '.join(paths.get(path).missing())}")
     _, spec = _model("mlp")
     with pytest.raises(Exception, match=message) as raised:
-        _resolve(paths.get(path).exporter)(_Branchy(), spec, tmp_path, None)
+        resolve(paths.get(path).exporter)(_Branchy(), spec, tmp_path, None)
     assert not isinstance(raised.value, ShowdownError)
 
 
@@ -180,4 +175,4 @@ def test_exporter_errors_propagate_verbatim(path: str, message: str, tmp_path: P
 def test_static_int8_needs_calibration(path: str, tmp_path: Path) -> None:
     model, spec = _model("mlp")
     with pytest.raises(ConfigError, match="needs calibration inputs"):
-        _resolve(paths.get(path).exporter)(model.module, spec, tmp_path, None)
+        resolve(paths.get(path).exporter)(model.module, spec, tmp_path, None)

@@ -79,7 +79,7 @@ def test_a_bad_registration_names_the_package():
 
 
 def test_a_description_is_checked_when_it_is_made():
-    fields = dict(label="X", package="x", imports=(), requirement="x", distributions=(), footprint=Runtime("x", "pass", ()))
+    fields = dict(package="x", imports=(), requirement="x", distributions=(), footprint=Runtime("x", "pass", ()))
     with pytest.raises(ConfigError, match="default mode 'jit' is not one of its modes eager"):
         Contender("x", modes=("eager",), default_mode="jit", colours={"": "#000000"}, **fields)
     with pytest.raises(ConfigError, match="colours need a base colour"):

@@ -41,7 +41,7 @@ def test_export_failure_is_recorded_verbatim(tmp_path, monkeypatch):
     def refuse(model, spec, out_dir, calibration):
         raise RuntimeError("Unsupported op: aten::frobnicate (exporter's own words)")
 
-    monkeypatch.setattr(deploy, "_resolve", lambda target: refuse)
+    monkeypatch.setattr(deploy, "resolve", lambda target: refuse)
     payload = {"framework": installed()[0], "workload": "mlp", "preset": "tiny", "threads": 1, "path": "onnx-ort" if installed()[0] == "torch" else "litert"}
     result = deploy.cell(payload, lambda kind, data: None)
     assert result["exported"] is False

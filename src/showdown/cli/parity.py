@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--workloads", nargs="+", metavar="W", help="workloads to check (default: all)")
     p.add_argument("--preset", default="tiny", help="size preset (default: tiny)")
-    p.add_argument("--frameworks", nargs="+", metavar="F", help="the reference, then the frameworks to compare with it: " + options.frameworks_help().replace("all of them", "every installed one"))
+    p.add_argument("--frameworks", nargs="+", metavar="F", help=options.frameworks_help("the reference, then the frameworks to compare with it: ", "every installed one"))
     p.add_argument("--batch", default="8", help="examples per batch (default: 8)")
     p.add_argument("--threads", help="intra-op threads for each framework (default: framework's own)")
     p.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")

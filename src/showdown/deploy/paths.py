@@ -22,14 +22,11 @@ from __future__ import annotations
 from showdown.errors import unknown
 from showdown.frameworks.base import CONTENDERS
 from showdown.frameworks.contender import PathInfo
-from showdown.runtimes import RUNTIMES as _OTHER_RUNTIMES
 
-__all__ = ["PATHS", "RUNTIMES", "PathInfo", "get"]
+__all__ = ["PATHS", "PathInfo", "get"]
 
 #: Every contender's paths, in registration order (each contender declares its own).
 PATHS: dict[str, PathInfo] = {p.name: p for c in CONTENDERS.values() for p in c.paths}
-#: Every runtime a path runs in or a contender is: the contenders' own, then the others.
-RUNTIMES = tuple(dict.fromkeys([*(c.footprint.name for c in CONTENDERS.values()), *_OTHER_RUNTIMES]))
 
 
 def get(name: str) -> PathInfo:

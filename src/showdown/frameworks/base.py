@@ -30,7 +30,7 @@ from showdown.frameworks.registry import (
     check_backend,
     check_mode,
     check_name,
-    child_env,
+    contender_env,
     contender,
     installed,
     is_installed,
@@ -201,7 +201,7 @@ def read_bindings(bindings: Mapping[str, Binding], trainable_only: bool = False)
 __all__ = [
     "ALL_MODES", "CONTENDERS", "DEFAULT_MODE", "DEVICES", "FRAMEWORKS", "HEAVY_MODULES", "MODES", "OPTIMIZERS", "QUICK",
     "SCALAR_WRITER_NEEDS", "Binding", "Framework", "OptimizerSpec", "ScalarWriter", "check_backend", "check_mode",
-    "check_name", "child_env", "contender", "installed", "is_installed", "load", "owner", "part", "prepare",
+    "check_name", "contender", "contender_env", "installed", "is_installed", "load", "owner", "part", "prepare",
     "read_bindings", "require", "require_scalar_writer", "resolve", "scalar_writer_missing", "write_bindings",
 ]
 

@@ -3,7 +3,7 @@
 Each contender's package (``showdown.frameworks.<name>``) declares one frozen :class:`Contender` in
 its light ``__init__`` as ``CONTENDER``; every per-framework table (modes, default modes, install
 hints, colours, deployment paths, edge runtimes, time estimates) is derived from these descriptions
-by :mod:`showdown.frameworks.base`. This module imports only the standard library, so the parent
+by :mod:`showdown.frameworks.registry`. This module imports only the standard library, so the parent
 process can read every description without importing a framework.
 
 The package holds the same modules for every contender, imported only in child processes:
@@ -68,11 +68,9 @@ class Contender:
 
     Attributes:
         name: The name used everywhere (CLI, database, report): ``torch``, ``keras-jax``.
-        label: How a reader calls it: ``PyTorch``.
         package: The package holding its modules (:data:`PARTS`).
         modes: Its execution modes, the first its users' default unless ``default_mode`` says.
         default_mode: The mode its users train in by default (time to accuracy, cold start).
-        compiled_mode: The mode a user debugs compiled code in (the mistakes battery's second mode).
         imports: Import names that must be installed (checked without importing).
         requirement: What to ``pip install`` when one is missing.
         distributions: Its pip distributions, the one whose version names it first.
@@ -91,7 +89,6 @@ class Contender:
     """
 
     name: str
-    label: str
     package: str
     modes: tuple[str, ...]
     imports: tuple[str, ...]
@@ -100,7 +97,6 @@ class Contender:
     footprint: Runtime
     colours: Mapping[str, str]
     default_mode: str = ""
-    compiled_mode: str = ""
     env: Mapping[str, str] = field(default_factory=dict)
     env_defaults: Mapping[str, str] = field(default_factory=dict)
     backend: str | None = None
@@ -115,10 +111,8 @@ class Contender:
         if not self.modes:
             raise ConfigError(f"contender {self.name!r} declares no mode")
         object.__setattr__(self, "default_mode", self.default_mode or self.modes[0])
-        object.__setattr__(self, "compiled_mode", self.compiled_mode or self.modes[-1])
-        for what, mode in (("default mode", self.default_mode), ("compiled mode", self.compiled_mode)):
-            if mode not in self.modes:
-                raise ConfigError(f"contender {self.name!r}: {what} {mode!r} is not one of its modes {', '.join(self.modes)}")
+        if self.default_mode not in self.modes:
+            raise ConfigError(f"contender {self.name!r}: default mode {self.default_mode!r} is not one of its modes {', '.join(self.modes)}")
         if "" not in self.colours:
             raise ConfigError(f"contender {self.name!r}: colours need a base colour under ''")
         for name in ("env", "env_defaults", "colours", "scenario_process_s"):
@@ -127,11 +121,6 @@ class Contender:
         for p in self.paths:
             if p.framework != self.name:
                 raise ConfigError(f"contender {self.name!r} declares path {p.name!r} of {p.framework!r}")
-
-    @property
-    def devx_modes(self) -> tuple[str, ...]:
-        """The modes a user debugs in: eager, and the contender's compiled mode."""
-        return tuple(dict.fromkeys(m for m in ("eager", self.compiled_mode) if m in self.modes))
 
     def module(self, part: str) -> str:
         """The import name of one of its modules (:data:`PARTS`)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import shlex
 import sys
 from collections.abc import Mapping
 from types import ModuleType
@@ -30,7 +31,8 @@ def _discover() -> dict[str, Contender]:
         try:
             declared = importlib.import_module(package).CONTENDER
         except (ImportError, AttributeError) as exc:
-            raise ConfigError(f"contender package {package!r} (from {CONTENDERS_ENV}) declares no CONTENDER: {exc}") from exc
+            where = "" if package in BUILTIN else f" (from {CONTENDERS_ENV})"
+            raise ConfigError(f"contender package {package!r}{where} declares no CONTENDER: {exc}") from exc
         if declared.name in found:
             raise ConfigError(f"contender {declared.name!r} is declared twice ({found[declared.name].package}, {package})")
         found[declared.name] = declared
@@ -81,13 +83,8 @@ def installed() -> tuple[str, ...]:
 def require(name: str) -> str:
     """Check that ``name`` is known and installed (no import); raise a clear error otherwise."""
     if not is_installed(name):
-        raise FrameworkUnavailable(f"framework {name!r} is not installed: pip install {_quoted(contender(name).requirement)}")
+        raise FrameworkUnavailable(f"framework {name!r} is not installed: pip install {shlex.join(contender(name).requirement.split())}")
     return name
-
-
-def _quoted(requirement: str) -> str:
-    # each requirement quoted for a shell where it holds more than letters, digits and dots
-    return " ".join(r if r.replace(".", "").replace("-", "").isalnum() else f"'{r}'" for r in requirement.split())
 
 
 def scalar_writer_missing(name: str) -> str | None:
@@ -106,7 +103,7 @@ def require_scalar_writer(name: str) -> str:
     return name
 
 
-def child_env(name: str, env: Mapping[str, str] | None = None) -> dict[str, str]:
+def contender_env(name: str, env: Mapping[str, str] | None = None) -> dict[str, str]:
     """``env`` (default: this process's) with what ``name``'s processes must see before an import.
 
     Its ``env`` overrides the user's (``KERAS_BACKEND`` decides what the contender is); its
@@ -150,10 +147,15 @@ def part(name: str, part_name: str) -> ModuleType:
     Only child processes (and tests) should call this: the modules import the framework.
     """
     require(name)
+    return _import_as(name, contender(name).module(part_name))
+
+
+def _import_as(name: str, module: str) -> ModuleType:
+    """Import ``module`` with contender ``name``'s environment set first and its Keras backend checked after."""
     prepare(name)
-    module = importlib.import_module(contender(name).module(part_name))
+    loaded = importlib.import_module(module)
     check_backend(name)
-    return module
+    return loaded
 
 
 def owner(module: str) -> str | None:
@@ -164,12 +166,8 @@ def owner(module: str) -> str | None:
 def resolve(target: str) -> Any:
     """The object a ``"module:attribute"`` target names, its owner's environment set before the import."""
     module, _, attr = target.partition(":")
-    if (name := owner(module)) is not None:
-        prepare(name)
-    loaded = getattr(importlib.import_module(module), attr)
-    if name is not None:
-        check_backend(name)
-    return loaded
+    name = owner(module)
+    return getattr(importlib.import_module(module) if name is None else _import_as(name, module), attr)
 
 
 def check_mode(framework: str, mode: str) -> str:

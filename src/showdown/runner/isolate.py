@@ -112,7 +112,7 @@ def child_env(env: Mapping[str, str] | None = None, threads: int | None = None, 
         threads: When given, every name in :data:`THREAD_ENV_VARS` is set to it.
         framework: A registered contender whose processes must see its environment before any
             import (``KERAS_BACKEND``, whatever the user's shell says); see
-            :func:`showdown.frameworks.registry.child_env`.
+            :func:`showdown.frameworks.registry.contender_env`.
 
     Returns:
         The complete environment (without the message channel variable).
@@ -122,7 +122,7 @@ def child_env(env: Mapping[str, str] | None = None, threads: int | None = None, 
     if threads is not None:
         result.update({name: str(positive_int("threads", threads)) for name in THREAD_ENV_VARS})
     if framework is not None:
-        from showdown.frameworks.registry import CONTENDERS, child_env as contender_env
+        from showdown.frameworks.registry import CONTENDERS, contender_env
 
         if framework in CONTENDERS:
             result = contender_env(framework, result)

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from showdown.frameworks.base import HEAVY_MODULES, resolve
 from showdown.scenarios import common
 
 TRAIN_EPOCHS = 3
@@ -62,7 +63,7 @@ def _source_stage(payload: dict[str, Any], info: Any, tmp: Path, emit: common.Em
     np.savez(tmp / "reference.npz", x=split.x_test, y=split.y_test, logits=logits)
     out = tmp / "artifact"
     out.mkdir()
-    exporter = _resolve(info.exporter)
+    exporter = resolve(info.exporter)
     start = time.perf_counter()
     try:
         meta = exporter(fw.native(bench.model), bench.spec, out, split.x_train[:256])
@@ -130,12 +131,6 @@ def _size(path: Path) -> int:
     return path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def _resolve(target: str) -> Any:
-    from showdown.frameworks.base import resolve
-
-    return resolve(target)
-
-
 def _runtime_stage(payload: dict[str, Any], info: Any, source: dict[str, Any], tmp: Path, emit: common.Emit) -> dict[str, Any]:
     from showdown.runner.isolate import run_cell
 
@@ -156,13 +151,12 @@ def run_artifact(job: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
     """Runtime-stage entry: a fresh process that imports only the artifact's runtime."""
     import sys
 
-    from showdown.frameworks.base import HEAVY_MODULES  # before the baseline: the registry is not the runtime's
     from showdown.measure.memory import peak_rss_bytes, rss_bytes
 
     ref = np.load(job["reference"])
     base = rss_bytes()
     start = time.perf_counter()
-    runner = _resolve(job["runner"])(job["artifact"], job["info"])
+    runner = resolve(job["runner"])(job["artifact"], job["info"])
     load_s = time.perf_counter() - start
     loaded = rss_bytes()
     sizes = [b for b in LATENCY_BATCHES if b in job["info"].get("batch_sizes", LATENCY_BATCHES)]

@@ -11,7 +11,6 @@ from showdown.frameworks.contender import Contender, PathInfo, Runtime
 
 CONTENDER = Contender(
     name="fake",
-    label="Fake",
     package=__name__,
     modes=("eager",),
     imports=("torch",),

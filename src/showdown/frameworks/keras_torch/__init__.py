@@ -15,11 +15,9 @@ _ENV = {"KERAS_BACKEND": "torch"}
 
 CONTENDER = Contender(
     name="keras-torch",
-    label="Keras on PyTorch",
     package=__name__,
     modes=("eager", "jit"),
     default_mode="eager",
-    compiled_mode="jit",
     imports=("keras", "torch"),
     requirement="keras torch==2.13.0",
     distributions=("keras", "torch"),

@@ -18,7 +18,7 @@ from showdown.frameworks.base import prepare
 
 prepare("keras-torch")  # KERAS_BACKEND=torch before keras is imported
 
-from collections.abc import Callable  # noqa: E402
+from collections.abc import Callable, Mapping  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -27,8 +27,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from showdown.frameworks.base import MODES, check_backend, check_mode  # noqa: E402
-from showdown.frameworks.kerasnet import KerasAdapter, Model  # noqa: E402
+from showdown.frameworks.kerasnet import KerasAdapter, Model, build  # noqa: E402
 from showdown.frameworks.torch.adapter import TorchRuntime  # noqa: E402
+from showdown.models import spec as S  # noqa: E402
 
 check_backend("keras-torch")  # Keras reports the backend it really runs on
 
@@ -54,8 +55,13 @@ class Adapter(KerasAdapter, TorchRuntime):
         return {**TorchRuntime.environment(self), "version": keras.__version__, "keras": keras.__version__,
                 "keras_backend": keras.backend.backend(), "torch": torch.__version__}
 
+    def build(self, spec: S.ModelSpec, weights: Mapping[str, np.ndarray]) -> Model:
+        # Keras on torch picks its own device (CUDA where there is one) unless told: --device decides
+        with keras.device(self.device.type):
+            return build(spec, weights)
+
     def batch(self, x: np.ndarray, y: np.ndarray | None = None) -> Batch:
-        with torch.device(self.device):
+        with keras.device(self.device.type):
             tx = keras.ops.convert_to_tensor(np.ascontiguousarray(x))
             ty = keras.ops.convert_to_tensor(y) if y is not None else None
         return Batch(tx, ty)

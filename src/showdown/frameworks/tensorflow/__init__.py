@@ -20,12 +20,10 @@ _QUIET = {"TF_CPP_MIN_LOG_LEVEL": "2"}
 
 CONTENDER = Contender(
     name="tensorflow",
-    label="TensorFlow",
     package=__name__,
     modes=("eager", "function", "xla"),
     # Keras compiles the training step with tf.function unless told to run eagerly
     default_mode="function",
-    compiled_mode="function",
     imports=("tensorflow", "keras"),
     requirement="tensorflow-cpu==2.21.*",
     distributions=("tensorflow-cpu", "tensorflow", "keras"),

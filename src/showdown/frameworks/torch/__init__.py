@@ -15,12 +15,10 @@ _ET_PIP = "pip install executorch"
 
 CONTENDER = Contender(
     name="torch",
-    label="PyTorch",
     package=__name__,
     modes=("eager", "compiled"),
     # PyTorch runs eagerly unless the user compiles
     default_mode="eager",
-    compiled_mode="compiled",
     imports=("torch",),
     requirement="torch==2.13.0",
     distributions=("torch",),
