@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-EXTRAS ?= torch,tensorflow,export,serve,deploy,test
+EXTRAS ?= torch,tensorflow,jax,export,serve,deploy,test
 # pytest workers for make test (pytest-xdist); 0 runs the suite in one process
 TEST_WORKERS ?= 2
 

@@ -1,10 +1,12 @@
-"""The contenders the tests use in one process, and the others.
+"""The contenders the tests measure in this process, and the others.
 
-A process holds one Keras backend: Keras reads ``KERAS_BACKEND`` once, when it is first imported.
-The test process imports the TensorFlow contender's Keras, so the contenders measured in it are
-those on TensorFlow's Keras backend or on none. ``SHOWDOWN_TEST_FRAMEWORKS`` (comma-separated)
-chooses them instead, which is how the other contenders' tests run: in a pytest process of their
-own (see ``tests/frameworks/test_other_backends.py``).
+The test process measures the contenders the quick suite measures (PyTorch and TensorFlow): they
+share one process, TensorFlow's Keras backend included. Every other installed contender — Keras on
+another backend (a process holds one: Keras reads ``KERAS_BACKEND`` once, when first imported), or
+JAX — runs the contract suite and its scalar writer's tests in a pytest process of its own, and a
+run through the command line (``tests/frameworks/test_other_backends.py``), which keeps the suite's
+time in bounds as contenders are added. ``SHOWDOWN_TEST_FRAMEWORKS`` (comma-separated) chooses the
+contenders a process measures instead.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ SELECT_ENV = "SHOWDOWN_TEST_FRAMEWORKS"
 
 
 def _shares_the_test_process(name: str) -> bool:
-    return base.contender(name).backend in (None, "tensorflow")
+    return name in base.QUICK
 
 
 _chosen = [n.strip() for n in os.environ.get(SELECT_ENV, "").split(",") if n.strip()]

@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from showdown.frameworks import base
+
 
 def showdown(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
@@ -30,7 +32,7 @@ def test_help_imports_no_heavy_module():
 BAD = [
     (["parity", "--workloads", "resnet"], "unknown workload 'resnet': choose from mlp, cnn, lstm, transformer"),
     (["parity", "--preset", "huge"], "unknown preset 'huge': choose from tiny, default, large"),
-    (["parity", "--frameworks", "torch,mxnet"], "unknown framework 'mxnet': choose from torch, tensorflow, keras-torch"),
+    (["parity", "--frameworks", "torch,mxnet"], "unknown framework 'mxnet': choose from " + ", ".join(base.FRAMEWORKS)),
     (["parity", "--frameworks", "torch"], "parity compares frameworks with the first of them, so it needs two or more, got 1: torch"),
     (["parity", "--batch", "0"], "batch size must be a positive integer, got 0"),
     (["parity", "--batch", "-3"], "batch size must be a positive integer, got -3"),

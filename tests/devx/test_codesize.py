@@ -130,8 +130,8 @@ def test_code_size_covers_every_workload_with_positive_counts(framework):
 
 
 def test_code_size_rejects_an_unknown_framework():
-    with pytest.raises(ConfigError, match="unknown framework 'jax'"):
-        codesize.code_size("jax")
+    with pytest.raises(ConfigError, match="unknown framework 'mxnet'"):
+        codesize.code_size("mxnet")
 
 
 def test_code_size_needs_no_framework_import():

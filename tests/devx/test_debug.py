@@ -144,7 +144,7 @@ def test_unknown_kind_or_mode_is_a_config_error(framework):
 
 def test_an_unknown_framework_is_refused():
     with pytest.raises(ConfigError, match="unknown framework"):
-        debug.debuggability("jax")
+        debug.debuggability("mxnet")
 
 
 # --- the driver, on a fake framework module (no framework, no compiler) -----------------------

@@ -1,7 +1,7 @@
-"""The contenders whose Keras runs on another backend than TensorFlow's, each in processes of its own.
+"""The contenders the test process does not measure (see ``tests/contenders.py``), each in processes of its own.
 
-A process holds one Keras backend, so the contract suite runs for each of them in a pytest process
-that selects it (``SHOWDOWN_TEST_FRAMEWORKS``), and a run measures it through the command line.
+For each, the contract suite and its scalar writer's round trip run in a pytest process that
+selects it (``SHOWDOWN_TEST_FRAMEWORKS``), and a run measures it through the command line.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ TESTS = Path(__file__).parents[1]
 @pytest.mark.slow
 @pytest.mark.parametrize("framework", OTHERS)
 def test_the_contract_suite_passes_in_a_process_of_its_own(framework):
-    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", str(TESTS / "frameworks" / "test_contract.py")],
+    frameworks = TESTS / "frameworks"
+    writer = [f"{frameworks / 'test_scalar_writer.py'}::{t}" for t in ("test_scalars_round_trip_through_the_event_file", "test_two_writers_in_one_directory_keep_both_files")]
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", str(frameworks / "test_contract.py"), *writer],
                          capture_output=True, text=True, env={**os.environ, SELECT_ENV: framework}, timeout=900, cwd=TESTS.parent)
     assert out.returncode == 0, out.stdout[-4000:]
     summary = out.stdout.strip().splitlines()[-1]
@@ -44,4 +46,4 @@ def test_a_run_measures_it_on_its_own_backend(framework, tmp_path):
     from showdown.frameworks import base
 
     backend = base.contender(framework).backend
-    assert all(c["result"]["environment"]["keras_backend"] == backend for c in cells)
+    assert all(c["result"]["environment"].get("keras_backend") == backend for c in cells)  # None: no Keras

@@ -336,7 +336,7 @@ def test_colour_is_stable_and_tells_the_frameworks_apart():
     assert len({colour("tensorflow eager"), colour("tensorflow function"), colour("tensorflow/xla")}) == 3
     assert colour("torch-compiled") != TORCH_COLOUR
     assert TORCH_COLOUR != TENSORFLOW_COLOUR
-    assert colour("jax") in PALETTE and re.fullmatch(r"#[0-9a-f]{6}", colour("jax"))
+    assert colour("mlx") in PALETTE and re.fullmatch(r"#[0-9a-f]{6}", colour("mlx"))
     assert len({colour(f"name{i}") for i in range(50)}) > 1
     # a target line looks the same in every chart and like no contender
     assert colour("target 0.97") == colour("target 0.90") == REFERENCE

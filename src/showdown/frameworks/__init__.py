@@ -6,4 +6,5 @@ kept outside this project is registered by naming its package in ``SHOWDOWN_CONT
 """
 
 #: The contender packages of this project, in the order tables and reports list them.
-BUILTIN = ("showdown.frameworks.torch", "showdown.frameworks.tensorflow", "showdown.frameworks.keras_torch")
+BUILTIN = ("showdown.frameworks.torch", "showdown.frameworks.tensorflow", "showdown.frameworks.keras_torch",
+           "showdown.frameworks.keras_jax", "showdown.frameworks.jax")

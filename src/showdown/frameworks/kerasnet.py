@@ -197,12 +197,16 @@ def layout(spec: S.ModelSpec) -> str:
 
 
 def optimizer(model: Model, spec: OptimizerSpec) -> keras.optimizers.Optimizer:
-    """The Keras optimizer of ``spec``, built over the model's trainable variables."""
+    """The Keras optimizer of ``spec``, built over the model's trainable variables in Keras's order.
+
+    Keras's trainer on JAX hands the optimizer its variables by position, in the order
+    ``trainable_variables`` lists them (``stateless_apply``), so it is built in that order.
+    """
     if spec.name == "sgd":
         opt = keras.optimizers.SGD(learning_rate=spec.lr, momentum=spec.momentum)
     else:
         opt = keras.optimizers.Adam(learning_rate=spec.lr, beta_1=spec.beta_1, beta_2=spec.beta_2, epsilon=spec.epsilon)
-    opt.build(model.trainable)
+    opt.build(model.net.trainable_variables)
     return opt
 
 

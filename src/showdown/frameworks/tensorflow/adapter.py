@@ -27,6 +27,7 @@ import tensorflow as tf  # noqa: E402
 from showdown.errors import ConfigError  # noqa: E402
 from showdown.frameworks.base import MODES, check_backend, check_mode  # noqa: E402
 from showdown.frameworks.kerasnet import KerasAdapter, Model, build  # noqa: E402
+from showdown.frameworks.tfsummary import Scalars  # noqa: E402
 from showdown.models import spec as S  # noqa: E402
 
 check_backend("tensorflow")  # Keras reports the backend it really runs on
@@ -36,28 +37,6 @@ check_backend("tensorflow")  # Keras reports the backend it really runs on
 class Batch:
     x: tf.Tensor
     y: tf.Tensor | None
-
-
-class Scalars:
-    """TensorBoard scalars through ``tf.summary``: a file writer and ``tf.summary.write``.
-
-    ``tf.summary.scalar`` is implemented by the separate tensorboard package; the record it writes,
-    a float32 scalar tensor tagged for TensorBoard's scalars plugin, is written here with
-    TensorFlow's own op, so nothing beyond TensorFlow is needed.
-    """
-
-    _METADATA = tf.compat.v1.SummaryMetadata(plugin_data=tf.compat.v1.SummaryMetadata.PluginData(plugin_name="scalars"))
-
-    def __init__(self, logdir: str) -> None:
-        self._writer = tf.summary.create_file_writer(logdir)
-
-    def scalar(self, tag: str, value: float, step: int) -> None:
-        with self._writer.as_default(), tf.device("/CPU:0"):
-            tf.summary.write(tag, tf.constant(float(value), tf.float32), step=int(step), metadata=self._METADATA)
-
-    def close(self) -> None:
-        self._writer.flush()
-        self._writer.close()
 
 
 _COMPILE = {"eager": None, "function": {}, "xla": {"jit_compile": True}}

@@ -1,0 +1,25 @@
+"""JAX with Flax (``flax.nnx``) and optax, as the parent process knows it.
+
+The modules beside this one import jax and flax; this one imports nothing heavy. The modes are
+``eager`` (each operation dispatched as it comes, gradients by ``nnx.value_and_grad`` traced on
+every call) and ``jit`` (the whole step compiled by ``nnx.jit``), which is how JAX is used to train.
+"""
+
+from __future__ import annotations
+
+from showdown.frameworks.contender import Contender, Runtime
+
+CONTENDER = Contender(
+    name="jax",
+    package=__name__,
+    modes=("eager", "jit"),
+    default_mode="jit",
+    imports=("jax", "flax", "optax"),
+    requirement="jax[cpu]==0.10.2 flax==0.12.8 optax==0.2.8",
+    distributions=("jax", "jaxlib", "flax", "optax"),
+    footprint=Runtime("jax", "import jax", ("jax", "jaxlib")),
+    # flax.metrics.tensorboard writes through tf.summary and the tensorboard package
+    scalar_writer_needs=("tensorflow", "tensorboard"),
+    colours={"": "#2ca02c", "jit": "#2ca02c", "eager": "#98df8a"},
+    process_s=5.0,
+)
