@@ -19,20 +19,32 @@ MB = 2**20
 PATHS = ("onnx-ort", "executorch-xnnpack", "litert", "tf-onnx-ort")
 
 # (framework, mode) -> median seconds per scenario/batch
-TRAIN = {("torch", "eager"): 0.010, ("tensorflow", "function"): 0.013, ("tensorflow", "eager"): 0.050}
+TRAIN = {("torch", "eager"): 0.010, ("tensorflow", "function"): 0.013, ("tensorflow", "eager"): 0.050,
+         # Keras on torch 3× native torch; Keras on JAX within 5% of native JAX, and the fastest Keras backend
+         ("keras-torch", "eager"): 0.030, ("keras-torch", "jit"): 0.020, ("keras-jax", "jit"): 0.0105, ("keras-jax", "eager"): 0.080, ("jax", "jit"): 0.010, ("jax", "eager"): 0.090}
 INFER = {
-    1: {("torch", "eager"): 0.001, ("tensorflow", "function"): 0.002, ("tensorflow", "eager"): 0.010},
-    32: {("torch", "eager"): 0.005, ("tensorflow", "function"): 0.005, ("tensorflow", "eager"): 0.030},
+    1: {("torch", "eager"): 0.001, ("tensorflow", "function"): 0.002, ("tensorflow", "eager"): 0.010,
+        ("keras-torch", "eager"): 0.003, ("keras-torch", "jit"): 0.0025, ("keras-jax", "jit"): 0.00105, ("keras-jax", "eager"): 0.012, ("jax", "jit"): 0.001, ("jax", "eager"): 0.011},
+    32: {("torch", "eager"): 0.005, ("tensorflow", "function"): 0.005, ("tensorflow", "eager"): 0.030,
+         ("keras-torch", "eager"): 0.015, ("keras-torch", "jit"): 0.012, ("keras-jax", "jit"): 0.00525, ("keras-jax", "eager"): 0.040, ("jax", "jit"): 0.005, ("jax", "eager"): 0.035},
 }
-MEMORY = {"torch": 100 * MB, "tensorflow": 60 * MB}
+MEMORY = {"torch": 100 * MB, "tensorflow": 60 * MB, "keras-torch": 120 * MB, "keras-jax": 80 * MB, "jax": 70 * MB}
+#: every built-in contender
+CONTENDERS = ("torch", "tensorflow", "keras-torch", "keras-jax", "jax")
 FOOTPRINT = {"litert": (58 * MB, 33 * MB, 0.06), "executorch": (852 * MB, 356 * MB, 3.9), "onnxruntime": (76 * MB, 45 * MB, 0.09),
-             "torch": (721 * MB, 219 * MB, 0.96), "tensorflow": (1272 * MB, 618 * MB, 2.9)}
+             "torch": (721 * MB, 219 * MB, 0.96), "tensorflow": (1272 * MB, 618 * MB, 2.9),
+             "keras-torch": (760 * MB, 260 * MB, 1.4), "keras-jax": (400 * MB, 180 * MB, 1.2), "jax": (350 * MB, 150 * MB, 0.8)}
 
 
-def build(path: Any, notes: str | None = None, seed: int = 0, scale: float = 1.0) -> tuple[Store, str]:
-    """Create the database at ``path`` with one filled run; ``scale`` multiplies every time."""
+def build(path: Any, notes: str | None = None, seed: int = 0, scale: float = 1.0, frameworks: tuple[str, ...] | None = None) -> tuple[Store, str]:
+    """Create the database at ``path`` with one filled run; ``scale`` multiplies every time.
+
+    ``frameworks`` (e.g. :data:`CONTENDERS`) plans the quick suite over those contenders, as
+    ``showdown run --frameworks`` does; by default the quick suite's own.
+    """
     store = Store.open(path)
-    plan = P.suite("quick", workloads=("mlp", "cnn"), scenarios=("train", "infer", "deploy", "footprint", "devx"), rounds=0, threads=2, paths=PATHS)
+    plan = P.suite("quick", workloads=("mlp", "cnn"), scenarios=("train", "infer", "deploy", "footprint", "devx"), rounds=0, threads=2, paths=PATHS,
+                   frameworks=frameworks)
     run_id = X.start(store, plan, ["run"], notes)
     rng = np.random.default_rng(seed)
     for cell in store.cells(run_id):

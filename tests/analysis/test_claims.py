@@ -17,7 +17,7 @@ def verdicts(tmp_path_factory):
 
 
 def test_every_claim_is_judged(verdicts):
-    assert list(verdicts) == [f"C{i}" for i in range(1, 11)]
+    assert list(verdicts) == [f"C{i}" for i in range(1, 13)]
     for v in verdicts.values():
         assert v.verdict in ("supported", "refuted", "inconclusive", "no data")
         assert v.to_dict()["id"] == v.id
@@ -39,7 +39,9 @@ def test_small_batch_claims_are_mirror_images(verdicts):
 
 def test_missing_data_names_the_command(verdicts):
     v = verdicts["C4"]
-    assert v.verdict == "no data" and v.missing == "showdown run --scenarios dynamic"
+    assert v.verdict == "no data" and v.missing == "showdown run --frameworks torch tensorflow --scenarios dynamic"
+    # the Keras claims name the contenders that would measure them
+    assert verdicts["C11"].verdict == "no data" and verdicts["C11"].missing.startswith("showdown run --frameworks keras-torch torch keras-jax jax ")
 
 
 def test_memory_claim_uses_each_cells_peak(verdicts):
@@ -93,3 +95,46 @@ def test_empty_run_has_no_data_everywhere(tmp_path):
     run_id = X.start(store, P.suite("quick", workloads=("mlp",), scenarios=("train",), rounds=0, threads=2), [])
     vs = claims.evaluate(store, run_id)
     assert {v.verdict for v in vs} == {"no data"} and all(v.missing for v in vs)
+
+
+@pytest.fixture(scope="module")
+def five(tmp_path_factory):
+    store, run_id = S.build(tmp_path_factory.mktemp("five") / "db.sqlite", frameworks=S.CONTENDERS)
+    return store, run_id, {v.id: v for v in claims.evaluate(store, run_id)}
+
+
+def test_keras_cost_is_judged_per_backend(five):
+    v = five[2]["C11"]
+    # Keras on JAX is within the margin of native JAX (holds), Keras on torch 2-3× slower than torch (fails)
+    outcomes = {f.condition.rsplit(": ", 1)[1].split(" vs ")[0].split(" ")[0]: set() for f in v.findings}
+    for f in v.findings:
+        outcomes[f.condition.rsplit(": ", 1)[1].split(" vs ")[0].split(" ")[0]].add(f.outcome)
+    assert outcomes == {"keras-jax": {"holds"}, "keras-torch": {"fails"}}
+    assert v.verdict == "refuted"  # 6 conditions hold (JAX), 12 fail (torch, two Keras modes)
+    per_backend = [n for n in v.notes if n.startswith("Keras's cost")]
+    assert len(per_backend) == 2 and "keras-torch 2.6" in per_backend[0] and "keras-jax 1.05× slower" in per_backend[1]
+
+
+def test_keras_on_jax_against_the_other_backends(five):
+    v = five[2]["C12"]
+    assert v.verdict == "supported"
+    assert {f.condition.rsplit(" vs ", 1)[1].split(" ")[0] for f in v.findings} == {"keras-torch", "tensorflow"}
+    assert any("not for: infer cnn default bs32: keras-jax jit vs tensorflow function" in c for c in v.conditions)
+
+
+def test_torch_and_tensorflow_claims_ignore_other_contenders(five, verdicts):
+    for cid in ("C1", "C2", "C3", "C5", "C10"):
+        assert five[2][cid].verdict == verdicts[cid].verdict
+        assert all("jax" not in f.condition and "keras" not in f.condition for f in five[2][cid].findings)
+
+
+def test_a_claim_is_data_over_any_pair(five):
+    store, run_id, _ = five
+    mine = claims.Claim("X1", "Native JAX trains CNNs faster than PyTorch.", (("jax", "torch"),), claims.c1_train_cnn, subject="jax")
+    (v,) = claims.evaluate(store, run_id, claims=(mine,))
+    # same step time (10 ms each): no practical difference
+    assert v.id == "X1" and v.verdict == "refuted" and {f.outcome for f in v.findings} == {"equal"}
+    assert v.findings[0].condition.endswith("jax jit vs torch eager")
+    flipped = claims.Claim("X2", "PyTorch trains CNNs faster than Keras on torch does.", (("keras-torch", "torch"),), claims.c1_train_cnn, favours=1, subject="torch")
+    (w,) = claims.evaluate(store, run_id, claims=(flipped,))
+    assert w.verdict == "supported" and w.ratio > 1.9

@@ -107,3 +107,12 @@ def test_dynamic_follows_the_selected_modes_and_defaults_to_four_repeats():
 def test_dynamic_repeats_must_be_positive():
     with pytest.raises(ConfigError, match="dynamic repeats must be a positive integer, got 0"):
         P.suite("quick", dynamic_repeats=0)
+
+
+def test_quick_suite_measures_each_chosen_contender_in_its_default_mode():
+    plan = P.suite("quick", frameworks=("torch", "tensorflow", "keras-jax", "jax"), scenarios=("train",), rounds=0)
+    modes = {(c["framework"], c["mode"]) for _, c in plan.cells()}
+    # JAX's default is jit, which the quick suite's own modes (eager, function) leave out
+    assert {("keras-jax", "jit"), ("jax", "jit"), ("torch", "eager"), ("tensorflow", "function")} <= modes
+    assert ("torch", "compiled") not in modes
+    assert P.suite("quick", frameworks=("torch",), scenarios=("train",), rounds=0).modes == ("eager",)

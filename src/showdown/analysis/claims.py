@@ -10,6 +10,7 @@ are in :mod:`showdown.analysis.verdict`; each claim's ``method`` says what it co
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from showdown.analysis import evidence as E
@@ -19,8 +20,10 @@ from showdown.analysis.verdict import (
     Finding,
     Verdict,
     classify,
+    effect_text,
     from_comparison,
     missing,
+    pooled,
     verdict,
 )
 from showdown.errors import unknown
@@ -28,45 +31,68 @@ from showdown.store import Store
 
 T, F = "torch", "tensorflow"
 SMALL_BATCH = 8
-#: "As fast as" (C10) allows this much difference.
+#: "As fast as" (C10) and "at no cost" (C11) allow this much difference.
 C10_MARGIN = 0.10
 #: Memory readings (C5) are single values per cell: differences under this fraction are not counted.
 MEMORY_MARGIN = 0.20
-
-CLAIMS: dict[str, str] = {
-    "C1": "PyTorch trains CNNs faster, by up to 25%.",
-    "C2": "PyTorch has lower inference latency at small batch sizes.",
-    "C3": "TensorFlow is more efficient with small batches, thanks to lower overhead.",
-    "C4": "PyTorch copes better with dynamic architectures (varying input shapes: recompiles, retraces, steady-state speed).",
-    "C5": "TensorFlow uses more memory, or fragments it, without manual tuning.",
-    "C6": "TensorFlow's edge runtime (LiteRT) is lighter than PyTorch's (ExecuTorch).",
-    "C7": "PyTorch's error messages are clearer.",
-    "C8": "TensorFlow's path to deployment is more complete (export success and verified deviation across formats).",
-    "C9": "Models move between the frameworks through ONNX without loss.",
-    "C10": "With eager execution, TensorFlow's dynamic mode is as fast as PyTorch's eager mode.",
-}
+#: Keras on a backend against that backend's native framework (C11): (Keras contender, native contender).
+KERAS_NATIVE = (("keras-torch", "torch"), ("keras-jax", "jax"))
+#: The Keras backends C12 compares: Keras on JAX first, then the others.
+KERAS_BACKENDS = (("keras-jax", "keras-torch"), ("keras-jax", "tensorflow"))
 
 
-def _speed_findings(view: E.RunView, scenario: str, metric: str, favoured: str, pairings: tuple[str, ...], margin: float = EQUIVALENCE, **match: Any) -> list[Finding]:
-    """Torch-vs-tensorflow findings for ``scenario`` under each pairing, oriented to ``favoured``."""
+@dataclass(frozen=True)
+class Claim:
+    """A claim as data: what it says, which contenders it compares, which side it favours.
+
+    ``pairs`` are the contenders compared, each ``(first, second)`` in the order the findings
+    name them; ``favours`` is the position (0 or 1) of the side the claim says is better in every
+    pair, and ``subject`` names that side in the effect ("torch", "keras"). ``pairings`` are the
+    mode pairings of :mod:`showdown.analysis.evidence` a speed claim is judged under; ``modes``
+    pairs modes by name where a claim needs that (C7's eager with eager, compiled with function).
+    ``judge(view, claim)`` gives the verdict.
+    """
+
+    id: str
+    text: str
+    pairs: tuple[tuple[str, str], ...]
+    judge: Callable[[E.RunView, Claim], Verdict]
+    favours: int = 0
+    subject: str = ""
+    pairings: tuple[str, ...] = ("default", "best")
+    modes: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def contenders(self) -> tuple[str, ...]:
+        """Every contender the claim names, in order of first mention."""
+        return tuple(dict.fromkeys(c for pair in self.pairs for c in pair))
+
+    def favoured(self, pair: tuple[str, str]) -> str:
+        """The side of ``pair`` the claim says is better."""
+        return pair[self.favours]
+
+
+def _speed_findings(view: E.RunView, claim: Claim, scenario: str, metric: str, pairings: tuple[str, ...] | None = None,
+                    margin: float = EQUIVALENCE, **match: Any) -> list[Finding]:
+    """Findings for ``scenario`` over every pair of the claim under each pairing, oriented to the favoured side."""
     cells = view.of(scenario, **match)
-    found = E.distinct(p for pairing in pairings for p in E.pairs(view, cells, T, F, pairing, metric))
     out = []
-    for pair in found:
-        cmp = E.compare_pair(view, pair, metric)
-        if cmp is not None:
-            side = pair.names[0] if favoured == T else pair.names[1]
-            f = from_comparison(f"{scenario} {pair.condition}: {pair.names[0]} vs {pair.names[1]}", cmp, side, margin)
-            out.append(f)
+    for sides in claim.pairs:
+        found = E.distinct(p for pairing in pairings or claim.pairings for p in E.pairs(view, cells, *sides, pairing, metric))
+        for pair in found:
+            cmp = E.compare_pair(view, pair, metric)
+            if cmp is not None:
+                side = pair.names[claim.favours]
+                out.append(from_comparison(f"{scenario} {pair.condition}: {pair.names[0]} vs {pair.names[1]}", cmp, side, margin))
     return out
 
 
-def c1_train_cnn(view: E.RunView) -> Verdict:
-    """C1: training step time of the CNN, torch vs tensorflow (default and best modes)."""
-    findings = _speed_findings(view, "train", "step_time", T, ("default", "best"), workload="cnn")
+def c1_train_cnn(view: E.RunView, claim: Claim) -> Verdict:
+    """C1: training step time of the CNN (default and best modes)."""
+    findings = _speed_findings(view, claim, "train", "step_time", workload="cnn")
     if not findings:
-        return missing("C1", CLAIMS["C1"], "showdown run --scenarios train --workloads cnn", "CNN training cells of both frameworks")
-    v = verdict("C1", CLAIMS["C1"], findings, better="faster", worse="slower", subject="torch",
+        return _missing(claim, "--scenarios train --workloads cnn", "CNN training cells")
+    v = verdict(claim.id, claim.text, findings, better="faster", worse="slower", subject=claim.subject,
                 method="median training step time (forward, backward, SGD step) at each batch size; Mann–Whitney test and bootstrap CI of the ratio per condition")
     held = [f for f in findings if f.outcome == "holds" and f.ci_low and f.ci_high]
     beyond = [f.condition for f in held if f.ci_low > 1.25]
@@ -76,33 +102,33 @@ def c1_train_cnn(view: E.RunView) -> Verdict:
     return _with_notes(v, notes)
 
 
-def c2_small_batch_latency(view: E.RunView) -> Verdict:
-    """C2: inference latency at batch ≤ 8, torch favoured."""
-    findings = _speed_findings(view, "infer", "latency", T, ("default", "best"), batch_size=lambda b: b is not None and b <= SMALL_BATCH)
+def c2_small_batch_latency(view: E.RunView, claim: Claim) -> Verdict:
+    """C2: inference latency at batch ≤ 8."""
+    findings = _speed_findings(view, claim, "infer", "latency", batch_size=lambda b: b is not None and b <= SMALL_BATCH)
     if not findings:
-        return missing("C2", CLAIMS["C2"], "showdown run --scenarios infer --batch-sizes 1 8", f"inference cells at batch ≤ {SMALL_BATCH}")
-    return verdict("C2", CLAIMS["C2"], findings, better="lower latency", worse="higher latency", subject="torch",
+        return _missing(claim, "--scenarios infer --batch-sizes 1 8", f"inference cells at batch ≤ {SMALL_BATCH}")
+    return verdict(claim.id, claim.text, findings, better="lower latency", worse="higher latency", subject=claim.subject,
                    method=f"single-stream inference latency at batch sizes ≤ {SMALL_BATCH}, every workload; default and best modes")
 
 
-def c3_small_batch_overhead(view: E.RunView) -> Verdict:
-    """C3: at each scenario's smallest batch size, tensorflow's best mode against torch's."""
+def c3_small_batch_overhead(view: E.RunView, claim: Claim) -> Verdict:
+    """C3: at each scenario's smallest batch size, the favoured side's best mode against the other's."""
     findings: list[Finding] = []
     for scenario, metric in (("train", "step_time"), ("infer", "latency")):
         sizes = [c.config["batch_size"] for c in view.of(scenario)]
         if sizes and min(sizes) <= SMALL_BATCH:
-            findings += _speed_findings(view, scenario, metric, F, ("best",), batch_size=min(sizes))
+            findings += _speed_findings(view, claim, scenario, metric, batch_size=min(sizes))
     if not findings:
-        return missing("C3", CLAIMS["C3"], "showdown run --scenarios train infer --batch-sizes 1 8 32", f"training or inference cells at batch ≤ {SMALL_BATCH}")
-    v = verdict("C3", CLAIMS["C3"], findings, better="faster", worse="slower", subject="tensorflow",
+        return _missing(claim, "--scenarios train infer --batch-sizes 1 8 32", f"training or inference cells at batch ≤ {SMALL_BATCH}")
+    v = verdict(claim.id, claim.text, findings, better="faster", worse="slower", subject=claim.subject,
                 method="each framework's fastest mode at the smallest measured batch size, training and inference")
-    return _with_notes(v, _overheads(view))
+    return _with_notes(v, _overheads(view, claim.contenders))
 
 
-def _overheads(view: E.RunView) -> tuple[str, ...]:
+def _overheads(view: E.RunView, contenders: tuple[str, ...]) -> tuple[str, ...]:
     """Fixed per-call overhead of inference, from a line through the medians at two batch sizes."""
     notes = []
-    for fw in view.frameworks():
+    for fw in (f for f in view.frameworks() if f in contenders):
         for workload in sorted({c.config["workload"] for c in view.of("infer", framework=fw)}):
             by_mode: dict[str, dict[int, float]] = {}
             for c in view.of("infer", framework=fw, workload=workload):
@@ -117,107 +143,168 @@ def _overheads(view: E.RunView) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def c4_dynamic_shapes(view: E.RunView) -> Verdict:
-    """C4: the first pass over new shapes (retraces/recompiles) and the steady pass, torch favoured."""
-    findings = _speed_findings(view, "dynamic", "first_pass", T, ("default", "best"))
-    findings += [Finding(f.condition.replace("dynamic", "dynamic steady", 1), f.ratio, f.ci_low, f.ci_high, f.outcome, f.detail, f.p_value)
-                 for f in _speed_findings(view, "dynamic", "round_time", T, ("default", "best"))]
+def c4_dynamic_shapes(view: E.RunView, claim: Claim) -> Verdict:
+    """C4: the first pass over new shapes (retraces/recompiles) and the steady pass."""
+    findings = _speed_findings(view, claim, "dynamic", "first_pass")
+    findings += [replace(f, condition=f.condition.replace("dynamic", "dynamic steady", 1)) for f in _speed_findings(view, claim, "dynamic", "round_time")]
     if not findings:
-        return missing("C4", CLAIMS["C4"], "showdown run --scenarios dynamic", "dynamic-shape cells")
+        return _missing(claim, "--scenarios dynamic", "dynamic-shape cells")
     compiles = [f"{c.config['framework']} {c.config['mode']} {c.config['workload']}: {E.result_value(c, 'compiles')} compiles over {len(E.result_value(c, 'schedule', default=[]))} shapes"
-                for c in view.of("dynamic") if E.result_value(c, "compiles") is not None]
-    v = verdict("C4", CLAIMS["C4"], findings, better="faster", worse="slower", subject="torch",
+                for c in view.of("dynamic", framework=lambda f: f in claim.contenders) if E.result_value(c, "compiles") is not None]
+    v = verdict(claim.id, claim.text, findings, better="faster", worse="slower", subject=claim.subject,
                 method="a pass over batch sizes never seen before (time including every retrace/recompile; repeated from a cold state) and the steady pass once all shapes are known")
-    if view.of("dynamic", framework=T, mode="compiled"):
+    if T in claim.contenders and view.of("dynamic", framework=T, mode="compiled"):
         compiles.append("torch compiled cells reuse inductor's on-disk cache of kernels compiled by earlier processes (as a user's second run "
                         "would); with an empty cache its first pass costs several times more")
     return _with_notes(v, tuple(compiles))
 
 
-def c5_memory(view: E.RunView) -> Verdict:
-    """C5: peak resident memory above the pre-build baseline, tensorflow / torch, default modes."""
+def c5_memory(view: E.RunView, claim: Claim) -> Verdict:
+    """C5: peak resident memory above the pre-build baseline, the favoured side over the other, default modes."""
     findings = []
-    for scenario in ("train", "infer"):
-        for pair in E.pairs(view, view.of(scenario), T, F, "default", "step_time" if scenario == "train" else "latency"):
-            torch_mb, tf_mb = (E.result_value(c, "peak_rss_above_baseline") for c in (pair.a, pair.b))
-            if not torch_mb or not tf_mb:
-                continue
-            ratio = tf_mb / torch_mb
-            outcome = classify(ratio, ratio, ratio, True, MEMORY_MARGIN)
-            findings.append(Finding(f"{scenario} {pair.condition}", ratio, None, None, outcome, f"tensorflow {tf_mb / 2**20:.1f} MB vs torch {torch_mb / 2**20:.1f} MB above baseline"))
+    for sides in claim.pairs:
+        heavy, light = claim.favoured(sides), sides[1 - claim.favours]
+        for scenario in ("train", "infer"):
+            for pair in E.pairs(view, view.of(scenario), light, heavy, "default", "step_time" if scenario == "train" else "latency"):
+                light_mb, heavy_mb = (E.result_value(c, "peak_rss_above_baseline") for c in (pair.a, pair.b))
+                if not heavy_mb or not light_mb:
+                    continue
+                ratio = heavy_mb / light_mb
+                outcome = classify(ratio, ratio, ratio, True, MEMORY_MARGIN)
+                findings.append(Finding(f"{scenario} {pair.condition}", ratio, None, None, outcome,
+                                        f"{heavy} {heavy_mb / 2**20:.1f} MB vs {light} {light_mb / 2**20:.1f} MB above baseline"))
     if not findings:
-        return missing("C5", CLAIMS["C5"], "showdown run --scenarios train infer", "training or inference cells with memory readings")
+        return _missing(claim, "--scenarios train infer", "training or inference cells with memory readings")
     notes = [f"each reading is one peak per cell (no repeat, so no per-condition interval); differences within {MEMORY_MARGIN:.0%} are counted as equal",
              "fragmentation is not observable on the CPU (both use the system allocator); on a GPU the cells record each framework's allocator peaks (device_memory)",
-             *_import_baselines(view)]
-    return verdict("C5", CLAIMS["C5"], findings, better="more memory", worse="less memory", subject="tensorflow uses",
+             *_import_baselines(view, claim.contenders)]
+    return verdict(claim.id, claim.text, findings, better="more memory", worse="less memory", subject=f"{claim.subject} uses",
                    method="peak resident set size above the process's baseline before the model was built, per training/inference cell, each framework's default mode", notes=notes)
 
 
-def _import_baselines(view: E.RunView) -> list[str]:
+def _import_baselines(view: E.RunView, contenders: tuple[str, ...]) -> list[str]:
     """What the baseline already holds: each framework's resident memory right after its import."""
     foot = {c.config["runtime"]: E.result_value(c, "rss_after_import_bytes") for c in view.of("footprint")}
-    if not (foot.get(T) and foot.get(F)):
+    if not all(foot.get(fw) for fw in contenders):
         return []
-    return [f"the baseline excludes the framework itself: resident memory right after import is torch {foot[T] / 2**20:.0f} MB, "
-            f"tensorflow {foot[F] / 2**20:.0f} MB (footprint cells)"]
+    return ["the baseline excludes the framework itself: resident memory right after import is "
+            + ", ".join(f"{fw} {foot[fw] / 2**20:.0f} MB" for fw in contenders) + " (footprint cells)"]
 
 
-def c7_errors(view: E.RunView) -> Verdict:
-    """C7: per-mistake devx points of torch against tensorflow, mode by mode (eager, compiled)."""
+def c7_errors(view: E.RunView, claim: Claim) -> Verdict:
+    """C7: per-mistake devx points of the favoured side against the other, mode by mode (eager, compiled)."""
     from showdown.analysis.devx_claims import error_findings
 
-    findings = error_findings(view)
+    # the favoured side first, so that every ratio is oriented the claim's way
+    flip = (lambda t: t[::-1]) if claim.favours else (lambda t: t)
+    findings = [f for sides in claim.pairs for f in error_findings(view, flip(sides), tuple(map(flip, claim.modes)))]
     if not findings:
-        return missing("C7", CLAIMS["C7"], "showdown run --scenarios devx", "developer-experience cells of both frameworks")
-    return verdict("C7", CLAIMS["C7"], findings, better="clearer", worse="less clear", subject="torch's errors score",
-                   method="the mistakes battery: per mistake, points for raising, naming the evidence, pointing at the faulty line and surfacing early (devx FORMULA); torch's total over tensorflow's on the mistakes both counted, bootstrap CI over mistakes, sign test")
+        return _missing(claim, "--scenarios devx", "developer-experience cells")
+    return verdict(claim.id, claim.text, findings, better="clearer", worse="less clear", subject=f"{claim.subject}'s errors score",
+                   method="the mistakes battery: per mistake, points for raising, naming the evidence, pointing at the faulty line and surfacing early (devx FORMULA); "
+                          "the first side's total over the second's on the mistakes both counted, bootstrap CI over mistakes, sign test")
 
 
-def c10_eager(view: E.RunView) -> Verdict:
-    """C10: tensorflow eager against torch eager, training and inference; holds when not slower."""
+def c10_eager(view: E.RunView, claim: Claim) -> Verdict:
+    """C10: the favoured side's eager mode against the other's; holds when not slower."""
+    findings = _no_slower(view, claim)
+    if not findings:
+        return _missing(claim, "--scenarios train infer --modes eager", "eager-mode cells")
+    return verdict(claim.id, claim.text, findings, better="faster", worse="slower", subject=claim.subject,
+                   method=f"both sides in eager mode; the claim holds where {claim.subject} is within {C10_MARGIN:.0%} of the other or faster")
+
+
+def _no_slower(view: E.RunView, claim: Claim) -> list[Finding]:
+    """Training and inference findings where being within :data:`C10_MARGIN` counts as holding."""
     findings = []
     for scenario, metric in (("train", "step_time"), ("infer", "latency")):
-        for f in _speed_findings(view, scenario, metric, F, ("eager",), C10_MARGIN):
-            findings.append(Finding(f.condition, f.ratio, f.ci_low, f.ci_high, "holds" if f.outcome == "equal" else f.outcome, f.detail, f.p_value))
+        for f in _speed_findings(view, claim, scenario, metric, margin=C10_MARGIN):
+            findings.append(replace(f, outcome="holds" if f.outcome == "equal" else f.outcome))
+    return findings
+
+
+def c11_keras_cost(view: E.RunView, claim: Claim) -> Verdict:
+    """C11: Keras on each backend against that backend's native framework; holds when not slower."""
+    findings = _no_slower(view, claim)
     if not findings:
-        return missing("C10", CLAIMS["C10"], "showdown run --scenarios train infer --modes eager", "eager-mode cells of both frameworks")
-    return verdict("C10", CLAIMS["C10"], findings, better="faster", worse="slower", subject="tensorflow eager",
-                   method=f"both frameworks in eager mode; the claim holds where tensorflow is within {C10_MARGIN:.0%} of torch or faster")
+        return _missing(claim, "--scenarios train infer", "training or inference cells")
+    v = verdict(claim.id, claim.text, findings, better="faster", worse="slower", subject=claim.subject,
+                method=f"the same model through Keras on a backend and written natively for it (default and best modes, training and inference); "
+                       f"the claim holds where Keras is within {C10_MARGIN:.0%} of the native framework or faster")
+    return _with_notes(v, (*_per_pair(findings, claim, "Keras's cost"),
+                           "the tensorflow contender is itself Keras (its layers under a GradientTape step in tf.function), so TensorFlow has no Keras-free side here; "
+                           "keras-torch and keras-jax train through Keras's own trainer (the step fit runs)"))
+
+
+def c12_keras_jax_fastest(view: E.RunView, claim: Claim) -> Verdict:
+    """C12: Keras on JAX against Keras on the other backends."""
+    findings = _speed_findings(view, claim, "train", "step_time") + _speed_findings(view, claim, "infer", "latency")
+    if not findings:
+        return _missing(claim, "--scenarios train infer", "training or inference cells")
+    v = verdict(claim.id, claim.text, findings, better="faster", worse="slower", subject=claim.subject,
+                method="the same Keras model on each backend, default and best modes, training and inference; Mann–Whitney test or paired rounds per condition")
+    return _with_notes(v, (*_per_pair(findings, claim, "speed"),
+                           "the Keras team's published benchmarks (Keras 3 release, on GPUs) found JAX the fastest backend on most but not all of their models; "
+                           "here tensorflow's side is the Keras model under its own tf.function step rather than Keras's trainer"))
+
+
+def _per_pair(findings: list[Finding], claim: Claim, what: str) -> tuple[str, ...]:
+    """One note per pair of the claim: the geometric mean of its findings' ratios, towards the favoured side."""
+    notes = []
+    for a, b in claim.pairs:
+        ratios = [f.ratio for f in findings if f.ratio and _names_pair(f.condition, a, b)]
+        mean, low, high = pooled(ratios)
+        if mean:
+            notes.append(f"{what}, {a} against {b}: {effect_text(mean, low, high, 'faster', 'slower', claim.favoured((a, b)), len(ratios))}")
+    return tuple(notes)
+
+
+def _names_pair(condition: str, a: str, b: str) -> bool:
+    """Whether a speed finding's condition (``"... : keras-jax jit vs jax jit"``) compares ``a`` with ``b``."""
+    sides = condition.rsplit(": ", 1)[-1].split(" vs ")
+    return len(sides) == 2 and sides[0].split(" ")[0] == a and sides[1].split(" ")[0] == b
+
+
+def _missing(claim: Claim, options: str, what: str) -> Verdict:
+    """No data: the command that would measure the claim's contenders."""
+    return missing(claim.id, claim.text, f"showdown run --frameworks {' '.join(claim.contenders)} {options}", f"{what} of {' and '.join(claim.contenders)}")
 
 
 def _with_notes(v: Verdict, notes: tuple[str, ...]) -> Verdict:
-    from dataclasses import replace
-
     return replace(v, notes=v.notes + notes)
 
 
-EVALUATORS: dict[str, Callable[[E.RunView], Verdict]] = {
-    "C1": c1_train_cnn,
-    "C2": c2_small_batch_latency,
-    "C3": c3_small_batch_overhead,
-    "C4": c4_dynamic_shapes,
-    "C5": c5_memory,
-    "C6": lambda view: c6_edge_runtime(view, CLAIMS["C6"]),
-    "C7": c7_errors,
-    "C8": lambda view: c8_deployment(view, CLAIMS["C8"]),
-    "C9": lambda view: c9_onnx(view, CLAIMS["C9"]),
-    "C10": c10_eager,
-}
+CLAIM_LIST: tuple[Claim, ...] = (
+    Claim("C1", "PyTorch trains CNNs faster, by up to 25%.", ((T, F),), c1_train_cnn, subject="torch"),
+    Claim("C2", "PyTorch has lower inference latency at small batch sizes.", ((T, F),), c2_small_batch_latency, subject="torch"),
+    Claim("C3", "TensorFlow is more efficient with small batches, thanks to lower overhead.", ((T, F),), c3_small_batch_overhead, 1, "tensorflow", ("best",)),
+    Claim("C4", "PyTorch copes better with dynamic architectures (varying input shapes: recompiles, retraces, steady-state speed).", ((T, F),), c4_dynamic_shapes, subject="torch"),
+    Claim("C5", "TensorFlow uses more memory, or fragments it, without manual tuning.", ((T, F),), c5_memory, 1, "tensorflow", ("default",)),
+    Claim("C6", "TensorFlow's edge runtime (LiteRT) is lighter than PyTorch's (ExecuTorch).", ((T, F),), lambda view, c: c6_edge_runtime(view, c.text), 1, "litert"),
+    Claim("C7", "PyTorch's error messages are clearer.", ((T, F),), c7_errors, subject="torch", modes=(("eager", "eager"), ("compiled", "function"))),
+    Claim("C8", "TensorFlow's path to deployment is more complete (export success and verified deviation across formats).", ((T, F),),
+          lambda view, c: c8_deployment(view, c.text, c.pairs[0], c.favours), 1, "tensorflow"),
+    Claim("C9", "Models move between the frameworks through ONNX without loss.", ((T, F),), lambda view, c: c9_onnx(view, c.text)),
+    Claim("C10", "With eager execution, TensorFlow's dynamic mode is as fast as PyTorch's eager mode.", ((T, F),), c10_eager, 1, "tensorflow eager", ("eager",)),
+    Claim("C11", "Keras 3 lets one model run on every backend at no cost against the native framework.", KERAS_NATIVE, c11_keras_cost, 0, "keras"),
+    Claim("C12", "JAX is the fastest backend for Keras.", KERAS_BACKENDS, c12_keras_jax_fastest, 0, "keras-jax"),
+)
+CLAIMS: dict[str, str] = {c.id: c.text for c in CLAIM_LIST}
 
 
-def evaluate(store: Store, run_id: str, only: list[str] | None = None) -> list[Verdict]:
-    """Every claim's verdict for one run (or those named in ``only``).
+def evaluate(store: Store, run_id: str, only: list[str] | None = None, claims: tuple[Claim, ...] = CLAIM_LIST) -> list[Verdict]:
+    """Every claim's verdict for one run (or those named in ``only``); ``claims`` may be any set.
 
     Raises:
         ConfigError: For an unknown claim id.
     """
+    by_id = {c.id: c for c in claims}
     for cid in only or ():
-        if cid.upper() not in EVALUATORS:
-            raise unknown("claim", cid, tuple(EVALUATORS))
+        if cid.upper() not in by_id:
+            raise unknown("claim", cid, tuple(by_id))
     view = E.RunView(store, run_id)
-    chosen = [c.upper() for c in only] if only else list(EVALUATORS)
-    return [EVALUATORS[cid](view) for cid in chosen]
+    chosen = [by_id[c.upper()] for c in only] if only else list(claims)
+    return [c.judge(view, c) for c in chosen]
 
 
 def scorecard(verdicts: list[Verdict]) -> dict[str, Any]:

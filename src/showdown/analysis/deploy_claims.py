@@ -102,30 +102,31 @@ def _compare(view: E.RunView, a: Any, b: Any, metric: str) -> dict[str, Any] | N
     return compare(x, y, name_a=na, name_b=nb).to_dict()
 
 
-def c8_deployment(view: E.RunView, claim: str) -> Verdict:
-    """C8: share of (path × workload) cells verified, tensorflow against torch."""
+def c8_deployment(view: E.RunView, claim: str, sides: tuple[str, str] = ("torch", "tensorflow"), favours: int = 1) -> Verdict:
+    """C8: share of (path × workload) cells verified, the favoured side of ``sides`` against the other."""
     from scipy.stats import fisher_exact
 
     cells = _deploy_cells(view)
     rates: dict[str, tuple[int, int]] = {}
-    for fw in ("torch", "tensorflow"):
+    for fw in sides:
         mine = [c for c in cells if c.config.get("framework") == fw]
         rates[fw] = (sum(status(c) == "verified" for c in mine), len(mine))
-    (tv, tn), (fv, fn) = rates["torch"], rates["tensorflow"]
+    good, other = sides[favours], sides[1 - favours]
+    (fv, fn), (tv, tn) = rates[good], rates[other]
     if not tn or not fn:
-        return missing("C8", claim, "showdown deploy (every path of both frameworks)", "deployment cells of both frameworks")
+        return missing("C8", claim, f"showdown deploy --frameworks {' '.join(sides)} (every path of both)", f"deployment cells of {' and '.join(sides)}")
     ratio = (fv / fn) / (tv / tn) if tv else (float("inf") if fv else 1.0)
     p = float(fisher_exact([[fv, fn - fv], [tv, tn - tv]]).pvalue)
     outcome = "holds" if p < 0.05 and fv / fn > tv / tn else "fails" if p < 0.05 else ("equal" if fv / fn == tv / tn else "unclear")
     paths = {fw: sorted({c.config["path"] for c in cells if c.config.get("framework") == fw}) for fw in rates}
     finding = Finding("every measured path × workload", ratio, None, None, outcome,
-                      f"tensorflow {fv}/{fn} verified ({', '.join(paths['tensorflow'])}); torch {tv}/{tn} ({', '.join(paths['torch'])}); Fisher exact p = {p:.3g}", p)
+                      f"{good} {fv}/{fn} verified ({', '.join(paths[good])}); {other} {tv}/{tn} ({', '.join(paths[other])}); Fisher exact p = {p:.3g}", p)
     decided, conditions = decide([finding])
     failures = [f"{c.key}: {status(c)}" for c in cells if status(c) != "verified"]
     from showdown.deploy.paths import PATHS
 
     coverage = f"this run measured {len({c.config['path'] for c in cells})} of the {len(PATHS)} paths; `showdown deploy` measures all of them"
-    return Verdict("C8", claim, decided, f"tensorflow {fv}/{fn} verified vs torch {tv}/{tn}", ratio, None, None, conditions, (finding,),
+    return Verdict("C8", claim, decided, f"{good} {fv}/{fn} verified vs {other} {tv}/{tn}", ratio, None, None, conditions, (finding,),
                    "each path exported in its source framework, run in a runtime-only process and checked against the source on the digits test set (tolerances per quantization in showdown.analysis.deploy_claims.TOLERANCE); Fisher's exact test on the verified shares",
                    notes=(coverage, *failures))
 

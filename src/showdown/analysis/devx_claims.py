@@ -1,8 +1,8 @@
 """Error-message findings (claim C7) from a run's devx cells.
 
 Each devx cell stores its observations; :func:`showdown.devx.probe.score` turns them into points
-per mistake. Torch and tensorflow are paired mistake by mistake within matching modes (eager
-with eager, a compiled mode with the other's default graph mode), on the mistakes both counted.
+per mistake. Two contenders are paired mistake by mistake within the modes a claim matches (C7:
+eager with eager, torch's compiled mode with tensorflow's function), on the mistakes both counted.
 """
 
 from __future__ import annotations
@@ -14,10 +14,6 @@ import numpy as np
 
 from showdown.analysis import evidence as E
 from showdown.analysis.verdict import Finding, classify, sign_test
-
-# (torch mode, tensorflow mode) paired for C7
-MODE_PAIRS = (("eager", "eager"), ("compiled", "function"))
-
 
 def points_by_mistake(view: E.RunView) -> dict[str, dict[str, dict[str, float]]]:
     """``framework/mode -> mistake -> points`` from the run's devx cells (skipped left out)."""
@@ -31,20 +27,20 @@ def points_by_mistake(view: E.RunView) -> dict[str, dict[str, dict[str, float]]]
     return out
 
 
-def error_findings(view: E.RunView) -> list[Finding]:
-    """One finding per mode pair: torch's points over tensorflow's, on the shared mistakes."""
+def error_findings(view: E.RunView, sides: tuple[str, str], modes: tuple[tuple[str, str], ...]) -> list[Finding]:
+    """One finding per mode pair: the first contender's points over the second's, on the shared mistakes."""
     points = points_by_mistake(view)
     findings = []
-    for tm, fm in MODE_PAIRS:
-        a, b = points.get(f"torch/{tm}"), points.get(f"tensorflow/{fm}")
+    for ma, mb in modes:
+        a, b = points.get(f"{sides[0]}/{ma}"), points.get(f"{sides[1]}/{mb}")
         if not a or not b:
             continue
         shared = sorted(a.keys() & b.keys())
-        findings.append(_finding(f"torch {tm} vs tensorflow {fm}", [a[m] for m in shared], [b[m] for m in shared]))
+        findings.append(_finding(f"{sides[0]} {ma} vs {sides[1]} {mb}", [a[m] for m in shared], [b[m] for m in shared], sides))
     return findings
 
 
-def _finding(condition: str, a: list[float], b: list[float], n_boot: int = 4000, seed: int = 0) -> Finding:
+def _finding(condition: str, a: list[float], b: list[float], sides: tuple[str, str], n_boot: int = 4000, seed: int = 0) -> Finding:
     """Ratio of totals with a bootstrap CI over mistakes; significance by the sign test."""
     x, y = np.asarray(a, float), np.asarray(b, float)
     if not x.size or not y.sum():
@@ -57,7 +53,7 @@ def _finding(condition: str, a: list[float], b: list[float], n_boot: int = 4000,
     wins, losses = int((x > y).sum()), int((x < y).sum())
     p = sign_test(wins, losses)
     outcome = classify(ratio, low, high, p < 0.05)
-    detail = f"{x.size} mistakes: torch better on {wins}, tensorflow on {losses}, tied on {x.size - wins - losses}; sign test p = {p:.3g}; points {x.sum():g} vs {y.sum():g}"
+    detail = f"{x.size} mistakes: {sides[0]} better on {wins}, {sides[1]} on {losses}, tied on {x.size - wins - losses}; sign test p = {p:.3g}; points {x.sum():g} vs {y.sum():g}"
     return Finding(condition, ratio, low, high, outcome, detail, None if math.isnan(p) else p)
 
 

@@ -278,7 +278,10 @@ def suite(name: str, **overrides: Any) -> Plan:
         )
     fields = {k: v for k, v in overrides.items() if v is not None}
     if "frameworks" in fields and "modes" not in fields:
-        fields["modes"] = tuple(m for m in plan.modes if any(m in MODES[f] for f in fields["frameworks"]))
+        chosen = plan.modes
+        if name == "quick":  # each chosen contender's default mode, and eager ones for the eager claim
+            chosen = tuple(dict.fromkeys((*plan.modes, *(DEFAULT_MODE[f] for f in fields["frameworks"] if f in DEFAULT_MODE))))
+        fields["modes"] = tuple(m for m in chosen if any(m in MODES.get(f, ()) for f in fields["frameworks"]))
     scenarios = fields.get("scenarios", plan.scenarios)
     if fields.get("rounds") == 0 or ("rounds" not in fields and not set(scenarios) & set(ROUNDED)):
         fields["rounds"] = 0
