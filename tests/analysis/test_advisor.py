@@ -122,3 +122,37 @@ def test_no_data_names_the_run_to_do(tmp_path):
     run_id = X.start(store, P.suite("quick", workloads=("mlp",), scenarios=("train",), rounds=0, threads=2), [])
     a = advisor.advise(store, run_id, load_profile("server"))
     assert a.ranking == [] and a.missing.startswith("showdown run --suite quick")
+
+
+@pytest.fixture(scope="module")
+def five(tmp_path_factory):
+    return S.build(tmp_path_factory.mktemp("five") / "db.sqlite", frameworks=S.CONTENDERS)
+
+
+def test_every_contender_is_ranked_on_the_dimensions_all_of_them_have(five):
+    a = advisor.advise(*five, load_profile("mobile"))
+    assert {r["framework"] for r in a.ranking} == set(S.CONTENDERS) and not a.unranked
+    # JAX's 10 ms against torch's 10 ms, Keras on torch 3× slower: native JAX leads, Keras on torch last
+    assert a.ranking[-1]["framework"] == "keras-torch"
+    assert set(a.dimensions) == {"inference_latency", "memory"}
+    missing = {u["dimension"]: u["missing"] for u in a.unmeasured}
+    assert set(missing["deployment"]) == set(missing["edge_runtime"]) == {"keras-torch", "keras-jax", "jax"}
+    # torch and tensorflow, measured on every weighed dimension, are ranked on all of them too
+    c = a.complete
+    assert set(c["frameworks"]) == {"torch", "tensorflow"} and set(c["dimensions"]) == {"edge_runtime", "deployment", "inference_latency", "memory"}
+    assert c["ranking"][0]["framework"] == "tensorflow"
+    lines = advisor.coverage_lines(a)
+    assert any(line.startswith("not weighed: deployment, not measured for ") for line in lines)
+    assert any("among tensorflow, torch: 1. tensorflow" in line for line in lines)
+
+
+def test_without_a_dimension_common_to_all_the_others_are_ranked(five):
+    a = advisor.advise(*five, Profile("errors", {"developer_experience": 1.0}))
+    assert [r["framework"] for r in a.ranking] == ["tensorflow", "torch"]
+    assert set(a.unranked) == {"keras-torch", "keras-jax", "jax"} and a.complete is None
+    assert any(line.startswith("not ranked: ") for line in advisor.coverage_lines(a))
+
+
+def test_two_contender_runs_have_no_complete_ranking(run):
+    a = advisor.advise(*run, load_profile("mobile"))
+    assert a.complete is None and not a.unranked and len(a.ranking) == 2

@@ -10,6 +10,7 @@ import pytest
 import synthetic_run as S
 
 from showdown.analysis.advisor import load_profile
+from showdown.analysis.claims import CLAIM_LIST
 from showdown.errors import ConfigError
 from showdown.report import bundle, comparison
 
@@ -43,7 +44,7 @@ def test_every_file_is_written(written):
     for key, path in paths.items():
         assert path.is_file() and path.stat().st_size > 0, key
     data = json.loads(paths["json"].read_text())
-    assert data["run_id"] == run_id and [c["id"] for c in data["claims"]] == [f"C{i}" for i in range(1, 11)]
+    assert data["run_id"] == run_id and [c["id"] for c in data["claims"]] == [c.id for c in CLAIM_LIST]
     assert data["advice"]["profile"] == "server" and set(data["rankings"]) == {"research", "server", "mobile", "web"}
     header = paths["csv"].read_text().splitlines()[0]
     assert header.startswith("run_id,cell_key")
@@ -71,7 +72,7 @@ def test_markdown_summary(written):
     md = paths["markdown"].read_text()
     assert md.startswith(f"# showdown run {run_id}")
     rows = [line for line in md.splitlines() if re.match(r"\| C\d+ \|", line)]
-    assert len(rows) == 10 and all(line.count(" | ") >= 4 for line in rows)
+    assert len(rows) == len(CLAIM_LIST) and all(line.count(" | ") >= 4 for line in rows)
     assert "\\| pipes" in md and "<script>" not in md
 
 

@@ -97,12 +97,18 @@ class Advice:
     dimensions: dict[str, dict[str, Any]]
     flips: list[str]
     paths: list[dict[str, Any]]
-    unmeasured: list[dict[str, str]] = field(default_factory=list)
+    unmeasured: list[dict[str, Any]] = field(default_factory=list)
     missing: str | None = None
     # in rounds: the share of resamples of the rounds that keep the leader, and whether the odd
     # and the even rounds alone give the same leader (see :func:`stability`)
     stability: float | None = None
     halves_agree: bool | None = None
+    # the run's contenders the ranking leaves out, for want of a weighed dimension measured for them
+    unranked: list[str] = field(default_factory=list)
+    # where the ranking of every contender drops weighed dimensions some of them lack: the
+    # contenders measured on all of them, ranked on all of them
+    # ({"frameworks", "dimensions", "ranking"}), else None
+    complete: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict."""
@@ -110,21 +116,67 @@ class Advice:
 
 
 def advise(store: Store, run_id: str, profile: Profile) -> Advice:
-    """Score, rank and explain (see module doc)."""
+    """Score, rank and explain (see module doc).
+
+    Every contender of the run is ranked on the weighed dimensions measured for all of them. Where
+    that leaves out dimensions measured for only some (a contender without deployment paths or a
+    mistakes battery), the contenders measured on every weighed dimension are ranked again on all
+    of them, in ``complete``; with no dimension common to all, that is the ranking, and the
+    others are named in ``unranked``.
+    """
     view = RunView(store, run_id)
     frameworks = view.frameworks()
     dims = {name: D.DIMENSIONS[name].score(view) for name, w in profile.weights.items() if w > 0}
-    usable = {n: d for n, d in dims.items() if d is not None and set(frameworks) <= set(d["scores"])}
-    unmeasured = [{"dimension": n, "run": D.DIMENSIONS[n].command} for n in dims if n not in usable]
+    measured = {n: d for n, d in dims.items() if d is not None}
+    common = {n: d for n, d in measured.items() if set(frameworks) <= set(d["scores"])}
+    unmeasured = [{"dimension": n, "run": D.DIMENSIONS[n].command, "missing": [fw for fw in frameworks if d is None or fw not in d["scores"]]}
+                  for n, d in dims.items() if n not in common]
     paths = D.rank_paths(view, profile.weights)
-    if not usable or len(frameworks) < 2:
+    complete = _complete(view, profile, frameworks, measured) if measured.keys() != common.keys() else None
+    ranked, usable, unranked = frameworks, common, []
+    if not common and complete:
+        ranked, usable, unranked, complete = complete["frameworks"], complete["scored"], [f for f in frameworks if f not in complete["frameworks"]], None
+    if complete:
+        complete = {k: v for k, v in complete.items() if k != "scored"}
+    if not usable or len(ranked) < 2:
         return Advice(run_id, profile.name, profile.description, profile.weights, [], usable, [], paths, unmeasured,
-                      missing="showdown run --suite quick (measures every dimension for both frameworks)")
+                      missing="showdown run --suite quick (measures every dimension for torch and tensorflow)")
     weights = {n: profile.weights[n] for n in usable}
-    ranking = _ranking(weights, usable, frameworks)
-    share, halves = stability(view, weights, usable, frameworks, ranking[0]["framework"])
-    return Advice(run_id, profile.name, profile.description, profile.weights, ranking, usable,
-                  flips(weights, usable, ranking), paths, unmeasured, stability=share, halves_agree=halves)
+    ranking = _ranking(weights, usable, ranked)
+    share, halves = stability(view, weights, usable, ranked, ranking[0]["framework"])
+    return Advice(run_id, profile.name, profile.description, profile.weights, ranking, usable, flips(weights, usable, ranking), paths,
+                  unmeasured, stability=share, halves_agree=halves, unranked=unranked, complete=complete)
+
+
+def _complete(view: RunView, profile: Profile, frameworks: list[str], measured: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The contenders measured on every measured weighed dimension, scored among themselves and ranked (None for fewer than 2)."""
+    among = [fw for fw in frameworks if all(fw in d["scores"] for d in measured.values())]
+    if len(among) < 2:
+        return None
+    scored = {n: D.DIMENSIONS[n].score(view, among) for n in measured}
+    if any(d is None for d in scored.values()):
+        return None
+    ranking = _ranking({n: profile.weights[n] for n in scored}, scored, among)  # type: ignore[arg-type]
+    return {"frameworks": among, "dimensions": list(scored), "ranking": ranking, "scored": scored}
+
+
+def ranking_text(ranking: list[dict[str, Any]]) -> str:
+    """``"1. torch 0.912, 2. tensorflow 0.850"``."""
+    return ", ".join(f"{i}. {r['framework']} {r['score']:.3f}" for i, r in enumerate(ranking, 1))
+
+
+def coverage_lines(advice: Advice) -> list[str]:
+    """What the ranking leaves out and the ranking on every weighed dimension, in words, for every renderer."""
+    lines = []
+    for u in advice.unmeasured:
+        whom = "" if set(u["missing"]) >= {r["framework"] for r in advice.ranking} | set(advice.unranked) else f" for {', '.join(u['missing'])}"
+        lines.append(f"not weighed: {u['dimension']}, not measured{whom} in this run (run: {u['run']})")
+    if advice.unranked:
+        lines.append(f"not ranked: {', '.join(advice.unranked)} (no weighed dimension measured for every contender; the ranking is among the others)")
+    if advice.complete:
+        c = advice.complete
+        lines.append(f"on every weighed dimension ({', '.join(c['dimensions'])}), among {', '.join(c['frameworks'])}: {ranking_text(c['ranking'])}")
+    return lines
 
 
 def _ranking(weights: dict[str, float], dims: dict[str, dict[str, Any]], frameworks: list[str]) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,9 +38,15 @@ class Dimension:
     # (memory is one reading per side, deployment and devx are outside rounds)
     by_round: bool = False
 
-    def score(self, view: E.RunView) -> dict[str, Any] | None:
-        """Scores and evidence from the run (None without any condition both frameworks measured)."""
-        readings = {c: v for c, v in self.read(view).items() if len(v) >= 2 and all(x and x > 0 for x in v.values())}
+    def score(self, view: E.RunView, among: Collection[str] | None = None) -> dict[str, Any] | None:
+        """Scores and evidence from the run (None without any condition two contenders measured).
+
+        ``among`` scores only those contenders, each condition's best among them scoring 1.
+        """
+        raw = self.read(view)
+        if among is not None:
+            raw = {c: {fw: x for fw, x in v.items() if fw in among} for c, v in raw.items()}
+        readings = {c: v for c, v in raw.items() if len(v) >= 2 and all(x and x > 0 for x in v.values())}
         if not readings:
             return None
         logs: dict[str, list[float]] = defaultdict(list)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.markup import escape
 from rich.table import Table
 
-from showdown.analysis.advisor import Advice, leader_stability_text
+from showdown.analysis.advisor import Advice, coverage_lines, leader_stability_text
 from showdown.report.terminal import console_for_tables
 from showdown.report.ticks import duration
 
@@ -32,8 +32,8 @@ def show(advice: Advice) -> None:
         console.print(table)
     for line in advice.flips:
         console.print(f"  • {escape(line)}")
-    for u in advice.unmeasured:
-        console.print(f"  [dim]not measured in this run: {u['dimension']} (run: {escape(u['run'])})[/]")
+    for line in coverage_lines(advice):
+        console.print(f"  [dim]{escape(line)}[/]")
     if advice.paths:
         pt = Table(title="deployment paths (verified ones, ranked for this profile)")
         for col in ("path", "score", "bs1 latency", "size", "load"):

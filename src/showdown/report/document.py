@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from showdown.analysis.advisor import Advice, leader_stability_text
+from showdown.analysis.advisor import Advice, coverage_lines, leader_stability_text
 from showdown.analysis.verdict import Verdict, stability_text
 from showdown.report import figures as FIG
 from showdown.report.terminal import busy_warnings
@@ -100,7 +100,7 @@ def advice_section(advice: Advice, rankings: dict[str, list[dict[str, Any]]]) ->
     if rows:
         parts.append(table(("dimension", "weight", *fws, "evidence (1 = best measured)"), rows, numeric=tuple(range(1, 2 + len(fws)))))
     parts += [tag("p", f, class_="muted") for f in advice.flips]
-    parts += [tag("p", f"not measured in this run: {u['dimension']} (run: {u['run']})", class_="muted") for u in advice.unmeasured]
+    parts += [tag("p", line, class_="muted") for line in coverage_lines(advice)]
     if advice.paths:
         parts.append(tag("h3", "deployment paths for this profile"))
         parts.append(table(("path", "score", "bs1 latency", "size", "load"), [(p["path"], f"{p['score']:.3f}", duration(p["latency_bs1_s"]), f"{(p['size_bytes'] or 0) / MB:.2f} MB", duration(p["load_s"])) for p in advice.paths], numeric=(1, 2, 3, 4)))

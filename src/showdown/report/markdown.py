@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from showdown.analysis.advisor import Advice, leader_stability_text
+from showdown.analysis.advisor import Advice, coverage_lines, leader_stability_text
 from showdown.analysis.verdict import Verdict, stability_text
 
 
@@ -35,7 +35,7 @@ def render(data: dict[str, Any], verdicts: list[Verdict], advice: Advice, files:
     lines += [f"{i}. **{r['framework']}** — score {r['score']:.3f}" for i, r in enumerate(advice.ranking, 1)]
     if stable := leader_stability_text(advice):
         lines += ["", cell(stable)]
-    lines += [""] + [f"- {cell(f)}" for f in advice.flips]
+    lines += [""] + [f"- {cell(f)}" for f in (*advice.flips, *coverage_lines(advice))]
     if advice.paths:
         lines += ["", "Deployment paths, best first: " + ", ".join(f"{p['path']} ({p['score']:.2f})" for p in advice.paths)]
     sig = [r for r in data["comparisons"] if r["comparison"]["significant"]]
