@@ -3,7 +3,8 @@
 These tests assert behaviour, not just shape: if an upgrade changes how often a ``print`` fires
 under compilation, or where a model breaks its graph, a test here fails and the finding (and any
 report text built on it) must be looked at again. Figures observed with torch 2.13.0+cpu and
-tensorflow-cpu 2.21.0 / Keras 3.15.1 on CPU:
+tensorflow-cpu 2.21.0 / Keras 3.15.1, jax 0.10.2 / flax 0.12.8 on CPU (the contenders other than torch
+and tensorflow are tested in processes of their own, ``tests/frameworks/test_other_backends.py``):
 ``python -c "from showdown.devx.debug import debuggability; print(debuggability('torch', timing=False))"``.
 """
 
@@ -58,6 +59,36 @@ EXPECTED = {
             "xla": (FIRST_CALL_ONLY, 1, False),
         },
         # One graph per trace, no breaks; every new batch size retraces (no shape relaxation).
+        "graphs": {w: (1, 0, 0, [1, 1, 1, 2, 3, 4]) for w in zoo.WORKLOADS},
+        "lstm_reason": None,
+    },
+    # Keras 3.15.1 on torch: the Keras model as the tensorflow contender builds it; jit is torch.compile.
+    "keras-torch": {
+        "warmup": 2,
+        # Dynamo breaks Keras's layer call five times around a print or breakpoint, and runs them
+        # in Python on every call, with real tensors in scope
+        "print": {"eager": (EVERY_CALL, 0), "jit": (EVERY_CALL, 5)},
+        "breakpoint": {"eager": (EVERY_CALL, 0, True), "jit": (EVERY_CALL, 5, True)},
+        # the CNN's functional model splits into 8 graphs ("mapping proxy affected by dictionary
+        # mutation"); one recompile on a new shape, then the batch dimension is dynamic
+        "graphs": {"mlp": (1, 0, 0, [1, 1, 1, 2, 2, 2]), "cnn": (8, 7, 12, [8] * 6), "lstm": (1, 0, 0, [1, 1, 1, 2, 2, 2]),
+                   "transformer": (1, 0, 0, [1, 1, 1, 2, 2, 2])},
+        "lstm_reason": None,
+    },
+    # Keras 3.15.1 on JAX 0.10.2: jit is jax.jit, which runs Python once, while tracing
+    "keras-jax": {
+        "warmup": 2,
+        "print": {"eager": (EVERY_CALL, None), "jit": (FIRST_CALL_ONLY, None)},
+        "breakpoint": {"eager": (EVERY_CALL, None, True), "jit": (FIRST_CALL_ONLY, None, False)},
+        # one XLA computation per input shape: every new batch size compiles again
+        "graphs": {w: (1, 0, 0, [1, 1, 1, 2, 3, 4]) for w in zoo.WORKLOADS},
+        "lstm_reason": None,
+    },
+    # Flax 0.12.8 NNX: a module's first call runs forward once; nnx.jit traces like jax.jit
+    "jax": {
+        "warmup": 1,
+        "print": {"eager": (EVERY_CALL, None), "jit": (FIRST_CALL_ONLY, None)},
+        "breakpoint": {"eager": (EVERY_CALL, None, True), "jit": (FIRST_CALL_ONLY, None, False)},
         "graphs": {w: (1, 0, 0, [1, 1, 1, 2, 3, 4]) for w in zoo.WORKLOADS},
         "lstm_reason": None,
     },

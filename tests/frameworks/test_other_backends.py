@@ -1,6 +1,7 @@
 """The contenders the test process does not measure (see ``tests/contenders.py``), each in processes of its own.
 
-For each, the contract suite and its scalar writer's round trip run in a pytest process that
+For each, the contract suite, its scalar writer's round trip and its debuggability findings
+(``tests/devx/test_debug.py``) run in a pytest process that
 selects it (``SHOWDOWN_TEST_FRAMEWORKS``), and a run measures it through the command line.
 """
 
@@ -17,6 +18,12 @@ import pytest
 from contenders import OTHERS, SELECT_ENV
 
 TESTS = Path(__file__).parents[1]
+# the debuggability findings checked per contender (the rest of test_debug.py runs in this process)
+DEBUG_TESTS = ("test_report_is_json_and_names_modes", "test_print_in_forward", "test_breakpoint_in_forward",
+               "test_graphs_breaks_and_recompiles_per_workload", "test_compile_time_first_and_steady_calls", "test_unknown_kind_or_mode_is_a_config_error")
+# Keras on torch's findings take two minutes under Dynamo, too long for make test's budget; they are
+# checked when chosen: SHOWDOWN_TEST_FRAMEWORKS=keras-torch pytest tests/devx/test_debug.py
+DEBUG_SELECTED_ONLY = ("keras-torch",)
 
 
 @pytest.mark.slow
@@ -24,7 +31,8 @@ TESTS = Path(__file__).parents[1]
 def test_the_contract_suite_passes_in_a_process_of_its_own(framework):
     frameworks = TESTS / "frameworks"
     writer = [f"{frameworks / 'test_scalar_writer.py'}::{t}" for t in ("test_scalars_round_trip_through_the_event_file", "test_two_writers_in_one_directory_keep_both_files")]
-    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", str(frameworks / "test_contract.py"), *writer],
+    debug = [f"{TESTS / 'devx' / 'test_debug.py'}::{t}" for t in DEBUG_TESTS] if framework not in DEBUG_SELECTED_ONLY else []
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", str(frameworks / "test_contract.py"), *writer, *debug],
                          capture_output=True, text=True, env={**os.environ, SELECT_ENV: framework}, timeout=900, cwd=TESTS.parent)
     assert out.returncode == 0, out.stdout[-4000:]
     summary = out.stdout.strip().splitlines()[-1]

@@ -140,8 +140,8 @@ class JaxRuntime:
         return {"current_bytes": int(stats.get("bytes_in_use", 0)), "peak_bytes": int(stats.get("peak_bytes_in_use", 0))}
 
 
-def traced(fn: Any, batches: Any, tool: str) -> dict[str, Any]:
-    """Graphs and compiles of ``jax.jit(fn)`` called on each batch's ``.x``: a debug module's ``compilation``.
+def traced(fn: Any, batches: Any, tool: str, *args: Any) -> dict[str, Any]:
+    """Graphs and compiles of ``jax.jit(fn)`` called on ``args`` and each batch's ``.x``: a debug module's ``compilation``.
 
     ``jax.jit`` traces the whole function into one XLA computation per input shape, so there are no
     graph breaks; Python in the function (a ``print``) runs while it is traced, not when it runs.
@@ -150,7 +150,7 @@ def traced(fn: Any, batches: Any, tool: str) -> dict[str, Any]:
     jitted = jax.jit(fn)
     compiles = []
     for batch in batches:
-        jax.block_until_ready(jitted(batch.x))
+        jax.block_until_ready(jitted(*args, batch.x))
         compiles.append(int(jitted._cache_size()))
     return {"graphs": compiles[0], "graph_breaks": 0, "break_events": 0, "break_reasons": [], "compiles": compiles, "tool": tool}
 

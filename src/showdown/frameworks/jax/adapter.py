@@ -89,7 +89,10 @@ class LastStep(nnx.Module):
 
     def __call__(self, x: jax.Array) -> jax.Array:
         for rnn in self.rnns:
-            x = rnn(x)
+            # the zero carry the cell would draw through its Rngs, given here: drawing bumps an RNG
+            # counter, which a function traced by jax.jit around the merged model may not mutate
+            zeros = jnp.zeros((x.shape[0], rnn.cell.hidden_features), x.dtype)
+            x = rnn(x, initial_carry=(zeros, zeros))
         return x[:, -1]
 
 

@@ -57,5 +57,6 @@ def probe(kind: str, mode: str) -> Probe:
 def compilation(model: Any, batches: Sequence[Any]) -> dict[str, Any]:
     """Graphs and compiles of the model's inference view under ``jit`` (see :func:`~showdown.frameworks.jaxruntime.traced`)."""
     graphdef, state = nnx.split(model.inference)
-    return traced(lambda x: nnx.merge(graphdef, state)(x), batches,
-                  "jax.jit of the Flax model's inference call; the jitted function's cache size for compiles")
+    # the state goes in as an argument: Flax may not lift variables a trace closed over (nnx.RNN's scan)
+    return traced(lambda state, x: nnx.merge(graphdef, state)(x), batches,
+                  "jax.jit of the Flax model's inference call; the jitted function's cache size for compiles", state)
