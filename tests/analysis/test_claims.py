@@ -106,10 +106,8 @@ def five(tmp_path_factory):
 def test_keras_cost_is_judged_per_backend(five):
     v = five[2]["C11"]
     # Keras on JAX is within the margin of native JAX (holds), Keras on torch 2-3× slower than torch (fails)
-    outcomes = {f.condition.rsplit(": ", 1)[1].split(" vs ")[0].split(" ")[0]: set() for f in v.findings}
-    for f in v.findings:
-        outcomes[f.condition.rsplit(": ", 1)[1].split(" vs ")[0].split(" ")[0]].add(f.outcome)
-    assert outcomes == {"keras-jax": {"holds"}, "keras-torch": {"fails"}}
+    outcomes = {(f.condition.split(": ")[1].split(" ")[0], f.outcome) for f in v.findings}
+    assert outcomes == {("keras-jax", "holds"), ("keras-torch", "fails")}
     assert v.verdict == "refuted"  # 6 conditions hold (JAX), 12 fail (torch, two Keras modes)
     per_backend = [n for n in v.notes if n.startswith("Keras's cost")]
     assert len(per_backend) == 2 and "keras-torch 2.6" in per_backend[0] and "keras-jax 1.05× slower" in per_backend[1]

@@ -132,12 +132,13 @@ def advise(store: Store, run_id: str, profile: Profile) -> Advice:
     unmeasured = [{"dimension": n, "run": D.DIMENSIONS[n].command, "missing": [fw for fw in frameworks if d is None or fw not in d["scores"]]}
                   for n, d in dims.items() if n not in common]
     paths = D.rank_paths(view, profile.weights)
-    complete = _complete(view, profile, frameworks, measured) if measured.keys() != common.keys() else None
-    ranked, usable, unranked = frameworks, common, []
-    if not common and complete:
-        ranked, usable, unranked, complete = complete["frameworks"], complete["scored"], [f for f in frameworks if f not in complete["frameworks"]], None
-    if complete:
-        complete = {k: v for k, v in complete.items() if k != "scored"}
+    full = _scored_on_all(view, frameworks, measured) if measured.keys() != common.keys() else None
+    ranked, usable, unranked, complete = frameworks, common, [], None
+    if full and not common:
+        (ranked, usable), unranked = full, [f for f in frameworks if f not in full[0]]
+    elif full:
+        among, scored = full
+        complete = {"frameworks": among, "dimensions": list(scored), "ranking": _ranking({n: profile.weights[n] for n in scored}, scored, among)}
     if not usable or len(ranked) < 2:
         return Advice(run_id, profile.name, profile.description, profile.weights, [], usable, [], paths, unmeasured,
                       missing="showdown run --suite quick (measures every dimension for torch and tensorflow)")
@@ -148,16 +149,13 @@ def advise(store: Store, run_id: str, profile: Profile) -> Advice:
                   unmeasured, stability=share, halves_agree=halves, unranked=unranked, complete=complete)
 
 
-def _complete(view: RunView, profile: Profile, frameworks: list[str], measured: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
-    """The contenders measured on every measured weighed dimension, scored among themselves and ranked (None for fewer than 2)."""
+def _scored_on_all(view: RunView, frameworks: list[str], measured: dict[str, dict[str, Any]]) -> tuple[list[str], dict[str, dict[str, Any]]] | None:
+    """The contenders measured on every measured weighed dimension, and those dimensions scored among them (None for fewer than 2)."""
     among = [fw for fw in frameworks if all(fw in d["scores"] for d in measured.values())]
     if len(among) < 2:
         return None
     scored = {n: D.DIMENSIONS[n].score(view, among) for n in measured}
-    if any(d is None for d in scored.values()):
-        return None
-    ranking = _ranking({n: profile.weights[n] for n in scored}, scored, among)  # type: ignore[arg-type]
-    return {"frameworks": among, "dimensions": list(scored), "ranking": ranking, "scored": scored}
+    return (among, scored) if all(d is not None for d in scored.values()) else None  # type: ignore[return-value]
 
 
 def ranking_text(ranking: list[dict[str, Any]]) -> str:

@@ -225,44 +225,45 @@ def _no_slower(view: E.RunView, claim: Claim) -> list[Finding]:
 
 def c11_keras_cost(view: E.RunView, claim: Claim) -> Verdict:
     """C11: Keras on each backend against that backend's native framework; holds when not slower."""
-    findings = _no_slower(view, claim)
+    by_pair = _by_pair(view, claim, _no_slower)
+    findings = [f for found in by_pair.values() for f in found]
     if not findings:
         return _missing(claim, "--scenarios train infer", "training or inference cells")
     v = verdict(claim.id, claim.text, findings, better="faster", worse="slower", subject=claim.subject,
                 method=f"the same model through Keras on a backend and written natively for it (default and best modes, training and inference); "
                        f"the claim holds where Keras is within {C10_MARGIN:.0%} of the native framework or faster")
-    return _with_notes(v, (*_per_pair(findings, claim, "Keras's cost"),
+    return _with_notes(v, (*_per_pair(by_pair, claim, "Keras's cost"),
                            "the tensorflow contender is itself Keras (its layers under a GradientTape step in tf.function), so TensorFlow has no Keras-free side here; "
                            "keras-torch and keras-jax train through Keras's own trainer (the step fit runs)"))
 
 
 def c12_keras_jax_fastest(view: E.RunView, claim: Claim) -> Verdict:
     """C12: Keras on JAX against Keras on the other backends."""
-    findings = _speed_findings(view, claim, "train", "step_time") + _speed_findings(view, claim, "infer", "latency")
+    by_pair = _by_pair(view, claim, lambda view, one: _speed_findings(view, one, "train", "step_time") + _speed_findings(view, one, "infer", "latency"))
+    findings = [f for found in by_pair.values() for f in found]
     if not findings:
         return _missing(claim, "--scenarios train infer", "training or inference cells")
     v = verdict(claim.id, claim.text, findings, better="faster", worse="slower", subject=claim.subject,
                 method="the same Keras model on each backend, default and best modes, training and inference; Mann–Whitney test or paired rounds per condition")
-    return _with_notes(v, (*_per_pair(findings, claim, "speed"),
+    return _with_notes(v, (*_per_pair(by_pair, claim, "speed"),
                            "the Keras team's published benchmarks (Keras 3 release, on GPUs) found JAX the fastest backend on most but not all of their models; "
                            "here tensorflow's side is the Keras model under its own tf.function step rather than Keras's trainer"))
 
 
-def _per_pair(findings: list[Finding], claim: Claim, what: str) -> tuple[str, ...]:
-    """One note per pair of the claim: the geometric mean of its findings' ratios, towards the favoured side."""
+def _by_pair(view: E.RunView, claim: Claim, find: Callable[[E.RunView, Claim], list[Finding]]) -> dict[tuple[str, str], list[Finding]]:
+    """``find``'s findings for each pair of the claim alone."""
+    return {pair: find(view, replace(claim, pairs=(pair,))) for pair in claim.pairs}
+
+
+def _per_pair(by_pair: dict[tuple[str, str], list[Finding]], claim: Claim, what: str) -> tuple[str, ...]:
+    """One note per pair with findings: the geometric mean of their ratios, towards the favoured side."""
     notes = []
-    for a, b in claim.pairs:
-        ratios = [f.ratio for f in findings if f.ratio and _names_pair(f.condition, a, b)]
-        mean, low, high = pooled(ratios)
+    for (a, b), findings in by_pair.items():
+        mean, low, high = pooled([f.ratio for f in findings if f.ratio])
         if mean:
-            notes.append(f"{what}, {a} against {b}: {effect_text(mean, low, high, 'faster', 'slower', claim.favoured((a, b)), len(ratios))}")
+            n = sum(1 for f in findings if f.ratio)
+            notes.append(f"{what}, {a} against {b}: {effect_text(mean, low, high, 'faster', 'slower', claim.favoured((a, b)), n)}")
     return tuple(notes)
-
-
-def _names_pair(condition: str, a: str, b: str) -> bool:
-    """Whether a speed finding's condition (``"... : keras-jax jit vs jax jit"``) compares ``a`` with ``b``."""
-    sides = condition.rsplit(": ", 1)[-1].split(" vs ")
-    return len(sides) == 2 and sides[0].split(" ")[0] == a and sides[1].split(" ")[0] == b
 
 
 def _missing(claim: Claim, options: str, what: str) -> Verdict:

@@ -184,6 +184,36 @@ class Binding(Protocol):
     def write(self, value: np.ndarray) -> None: ...
 
 
+def same(a: np.ndarray) -> np.ndarray:
+    """The identity layout conversion, for a native tensor already in the canonical layout."""
+    return a
+
+
+@dataclass
+class VariableBinding:
+    """A :class:`Binding` to one native variable through its layout conversions.
+
+    A framework's subclass says how to get the variable's value as an array and set it from one.
+    """
+
+    variable: Any
+    to_native: Callable[[np.ndarray], np.ndarray] = same
+    from_native: Callable[[np.ndarray], np.ndarray] = same
+    trainable: bool = True
+
+    def get(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def set(self, value: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def read(self) -> np.ndarray:
+        return np.array(self.from_native(self.get()))
+
+    def write(self, value: np.ndarray) -> None:
+        self.set(np.ascontiguousarray(self.to_native(value)))
+
+
 def write_bindings(bindings: Mapping[str, Binding], weights: Mapping[str, np.ndarray]) -> None:
     """Load canonical ``weights`` through an adapter's bindings, naming any tensor that is missing."""
     missing = sorted(set(bindings) - set(weights))
@@ -200,9 +230,9 @@ def read_bindings(bindings: Mapping[str, Binding], trainable_only: bool = False)
 
 __all__ = [
     "ALL_MODES", "CONTENDERS", "DEFAULT_MODE", "DEVICES", "FRAMEWORKS", "HEAVY_MODULES", "MODES", "OPTIMIZERS", "QUICK",
-    "SCALAR_WRITER_NEEDS", "Binding", "Framework", "OptimizerSpec", "ScalarWriter", "check_backend", "check_mode",
+    "SCALAR_WRITER_NEEDS", "Binding", "Framework", "VariableBinding", "OptimizerSpec", "ScalarWriter", "check_backend", "check_mode",
     "check_name", "contender", "contender_env", "installed", "is_installed", "load", "owner", "part", "prepare",
-    "read_bindings", "require", "require_scalar_writer", "resolve", "scalar_writer_missing", "write_bindings",
+    "read_bindings", "require", "require_scalar_writer", "resolve", "same", "scalar_writer_missing", "write_bindings",
 ]
 
 

@@ -20,28 +20,18 @@ import keras
 import numpy as np
 
 from showdown.devx.debug import MARKER
-from showdown.frameworks.base import OptimizerSpec, read_bindings, write_bindings
+from showdown.frameworks.base import OptimizerSpec, VariableBinding, read_bindings, same, write_bindings
 from showdown.models import spec as S
 
 
-def _same(a: np.ndarray) -> np.ndarray:
-    return a
-
-
-@dataclass
-class Binding:
+class Binding(VariableBinding):
     """Ties one canonical tensor to a Keras variable."""
 
-    variable: keras.Variable
-    to_native: Callable[[np.ndarray], np.ndarray] = _same
-    from_native: Callable[[np.ndarray], np.ndarray] = _same
-    trainable: bool = True
+    def get(self) -> np.ndarray:
+        return np.asarray(self.variable.numpy())
 
-    def read(self) -> np.ndarray:
-        return np.array(self.from_native(np.asarray(self.variable.numpy())))
-
-    def write(self, value: np.ndarray) -> None:
-        self.variable.assign(np.ascontiguousarray(self.to_native(value)))
+    def set(self, value: np.ndarray) -> None:
+        self.variable.assign(value)
 
 
 class PositionalEmbedding(keras.layers.Layer):
@@ -75,7 +65,7 @@ class Builder:
             shape = layer.output_shape(shape)
         return x, shape
 
-    def _bind(self, name: str, variable: keras.Variable, to: Callable = _same, back: Callable = _same, trainable: bool = True) -> None:
+    def _bind(self, name: str, variable: keras.Variable, to: Callable = same, back: Callable = same, trainable: bool = True) -> None:
         self.bindings[name] = Binding(variable, to, back, trainable)
 
     def _dense(self, layer: S.Dense, x: Any, shape: S.Shape) -> Any:
@@ -267,3 +257,19 @@ class KerasAdapter:
 
     def numpy(self, value: Any) -> np.ndarray:
         return np.asarray(keras.ops.convert_to_numpy(value))
+
+
+class KerasOnBackend(KerasAdapter):
+    """Keras on a backend other than TensorFlow: threads, seeds and versions from the backend's runtime.
+
+    Subclassed together with that runtime (``Adapter(KerasOnBackend, JaxRuntime)``), which comes
+    next in the method order and configures the backend; this adds Keras's seed and versions.
+    """
+
+    def configure(self, *, threads: int | None = None, inter_op_threads: int | None = None, device: str = "cpu", seed: int = 0) -> dict[str, Any]:
+        settings = super().configure(threads=threads, inter_op_threads=inter_op_threads, device=device, seed=seed)  # type: ignore[misc]
+        keras.utils.set_random_seed(seed)
+        return {**settings, "dtype": keras.config.floatx()}
+
+    def environment(self) -> dict[str, Any]:
+        return {**super().environment(), "version": keras.__version__, "keras": keras.__version__, "keras_backend": keras.backend.backend()}  # type: ignore[misc]

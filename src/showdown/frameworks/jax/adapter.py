@@ -40,7 +40,7 @@ import numpy as np
 import optax
 from flax import nnx
 
-from showdown.frameworks.base import MODES, OptimizerSpec, check_mode, read_bindings, write_bindings
+from showdown.frameworks.base import MODES, OptimizerSpec, VariableBinding, check_mode, read_bindings, same, write_bindings
 from showdown.frameworks.jaxruntime import JaxRuntime
 from showdown.models import spec as S
 
@@ -51,24 +51,14 @@ _ACT: dict[str, Callable[[jax.Array], jax.Array]] = {
 }
 
 
-def _same(a: np.ndarray) -> np.ndarray:
-    return a
-
-
-@dataclass
-class Binding:
+class Binding(VariableBinding):
     """Ties one canonical tensor to an ``nnx.Variable``."""
 
-    variable: nnx.Variable
-    to_native: Callable[[np.ndarray], np.ndarray] = _same
-    from_native: Callable[[np.ndarray], np.ndarray] = _same
-    trainable: bool = True
+    def get(self) -> np.ndarray:
+        return np.asarray(self.variable[...])
 
-    def read(self) -> np.ndarray:
-        return np.array(self.from_native(np.asarray(self.variable[...])))
-
-    def write(self, value: np.ndarray) -> None:
-        self.variable.value = jnp.asarray(np.ascontiguousarray(self.to_native(value)))
+    def set(self, value: np.ndarray) -> None:
+        self.variable.value = jnp.asarray(value)
 
 
 class Residual(nnx.Module):
@@ -137,7 +127,7 @@ class Builder:
             shape = layer.output_shape(shape)
         return nnx.Sequential(*modules)
 
-    def _bind(self, name: str, variable: nnx.Variable, to: Callable = _same, back: Callable = _same, trainable: bool = True) -> None:
+    def _bind(self, name: str, variable: nnx.Variable, to: Callable = same, back: Callable = same, trainable: bool = True) -> None:
         self.bindings[name] = Binding(variable, to, back, trainable)
 
     def _linear(self, name: str, n_in: int, units: int, use_bias: bool = True) -> nnx.Linear:

@@ -28,7 +28,7 @@ import numpy as np  # noqa: E402
 from showdown.errors import FrameworkUnavailable  # noqa: E402
 from showdown.frameworks.base import MODES, OptimizerSpec, check_backend, check_mode, read_bindings, scalar_writer_missing, write_bindings  # noqa: E402
 from showdown.frameworks.jaxruntime import JaxRuntime  # noqa: E402
-from showdown.frameworks.kerasnet import KerasAdapter, Model, build, optimizer  # noqa: E402
+from showdown.frameworks.kerasnet import KerasOnBackend, Model, build, optimizer  # noqa: E402
 from showdown.models import spec as S  # noqa: E402
 
 check_backend("keras-jax")  # Keras reports the backend it really runs on
@@ -63,20 +63,11 @@ def _state(net: keras.Model) -> dict[str, list[Any]]:
     return {kind: list(values) for kind, values in net._jax_state.items()}
 
 
-class Adapter(KerasAdapter, JaxRuntime):
+class Adapter(KerasOnBackend, JaxRuntime):
     """The Keras-on-JAX side of the :class:`~showdown.frameworks.base.Framework` protocol."""
 
     name = "keras-jax"
     modes = MODES["keras-jax"]
-
-    def configure(self, *, threads: int | None = None, inter_op_threads: int | None = None, device: str = "cpu", seed: int = 0) -> dict[str, Any]:
-        settings = JaxRuntime.configure(self, threads=threads, inter_op_threads=inter_op_threads, device=device, seed=seed)
-        keras.utils.set_random_seed(seed)
-        return {**settings, "dtype": keras.config.floatx()}
-
-    def environment(self) -> dict[str, Any]:
-        return {**JaxRuntime.environment(self), "version": keras.__version__, "keras": keras.__version__,
-                "keras_backend": keras.backend.backend()}
 
     def build(self, spec: S.ModelSpec, weights: Mapping[str, np.ndarray]) -> Model:
         with jax.default_device(self.device or jax.devices("cpu")[0]):

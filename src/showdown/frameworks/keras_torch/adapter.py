@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from showdown.frameworks.base import MODES, check_backend, check_mode  # noqa: E402
-from showdown.frameworks.kerasnet import KerasAdapter, Model, build  # noqa: E402
+from showdown.frameworks.kerasnet import KerasOnBackend, Model, build  # noqa: E402
 from showdown.frameworks.torch.adapter import TorchRuntime  # noqa: E402
 from showdown.models import spec as S  # noqa: E402
 
@@ -40,20 +40,14 @@ class Batch:
     y: torch.Tensor | None
 
 
-class Adapter(KerasAdapter, TorchRuntime):
+class Adapter(KerasOnBackend, TorchRuntime):
     """The Keras-on-PyTorch side of the :class:`~showdown.frameworks.base.Framework` protocol."""
 
     name = "keras-torch"
     modes = MODES["keras-torch"]
 
-    def configure(self, *, threads: int | None = None, inter_op_threads: int | None = None, device: str = "cpu", seed: int = 0) -> dict[str, Any]:
-        settings = TorchRuntime.configure(self, threads=threads, inter_op_threads=inter_op_threads, device=device, seed=seed)
-        keras.utils.set_random_seed(seed)
-        return {**settings, "dtype": keras.config.floatx()}
-
     def environment(self) -> dict[str, Any]:
-        return {**TorchRuntime.environment(self), "version": keras.__version__, "keras": keras.__version__,
-                "keras_backend": keras.backend.backend(), "torch": torch.__version__}
+        return {**super().environment(), "torch": torch.__version__}
 
     def build(self, spec: S.ModelSpec, weights: Mapping[str, np.ndarray]) -> Model:
         # Keras on torch picks its own device (CUDA where there is one) unless told: --device decides

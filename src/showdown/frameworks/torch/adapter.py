@@ -23,16 +23,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from showdown.errors import ConfigError, FrameworkUnavailable
-from showdown.frameworks.base import MODES, OptimizerSpec, check_mode, read_bindings, scalar_writer_missing, write_bindings
+from showdown.frameworks.base import MODES, OptimizerSpec, check_mode, read_bindings, same, scalar_writer_missing, write_bindings
 from showdown.models import spec as S
 
 _ACT = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh}
 _CONV_TO = (3, 2, 0, 1)  # HWIO -> OIHW
 _CONV_FROM = (2, 3, 1, 0)  # OIHW -> HWIO
-
-
-def _same(a: np.ndarray) -> np.ndarray:
-    return a
 
 
 def _t(a: np.ndarray) -> np.ndarray:
@@ -44,8 +40,8 @@ class Binding:
     """Ties one canonical tensor to (a row slice of) a native parameter or buffer."""
 
     tensor: torch.Tensor
-    to_native: Callable[[np.ndarray], np.ndarray] = _same
-    from_native: Callable[[np.ndarray], np.ndarray] = _same
+    to_native: Callable[[np.ndarray], np.ndarray] = same
+    from_native: Callable[[np.ndarray], np.ndarray] = same
     rows: slice | None = None
     trainable: bool = True
 
@@ -137,7 +133,7 @@ class Builder:
     def layer(self, layer: S.Layer, shape: S.Shape) -> nn.Module:
         return getattr(self, "_" + type(layer).__name__.lower())(layer, shape)
 
-    def _bind(self, name: str, tensor: torch.Tensor, to: Callable = _same, back: Callable = _same, **kw: Any) -> None:
+    def _bind(self, name: str, tensor: torch.Tensor, to: Callable = same, back: Callable = same, **kw: Any) -> None:
         self.bindings[name] = Binding(tensor, to, back, **kw)
 
     def _dense(self, layer: S.Dense, shape: S.Shape) -> nn.Module:
