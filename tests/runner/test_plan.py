@@ -64,6 +64,8 @@ def test_plan_round_trips_through_a_dict():
         ({"scenarios": ("fly",)}, "unknown scenario 'fly': choose from train, infer, serve, dynamic, accuracy, coldstart, deploy, footprint, devx"),
         ({"frameworks": ("torch",), "modes": ("xla",)}, "unknown mode 'xla': choose from compiled, eager"),
         ({"modes": ("compiled",)}, "no mode of tensorflow selected: tensorflow has eager, function, xla"),
+        ({"modes": ("eager", "torch:xla")}, "unknown mode of torch 'xla': choose from eager, compiled"),
+        ({"modes": ("eager", "jax:jit")}, "mode 'jax:jit' names 'jax', which this plan does not measure: its contenders are torch, tensorflow"),
         ({"train_batch_sizes": (0,)}, "batch size must be a positive integer, got 0"),
         ({"device": "tpu"}, "unknown device 'tpu': choose from cpu, cuda"),
         ({"budget_s": -1.0}, "time budget must be positive, got -1.0"),
@@ -116,3 +118,16 @@ def test_quick_suite_measures_each_chosen_contender_in_its_default_mode():
     assert {("keras-jax", "jit"), ("jax", "jit"), ("torch", "eager"), ("tensorflow", "function")} <= modes
     assert ("torch", "compiled") not in modes
     assert P.suite("quick", frameworks=("torch",), scenarios=("train",), rounds=0).modes == ("eager",)
+    # keras-torch's default is eager: jit is named for the JAX contenders only, so it does not spread to keras-torch
+    both = P.suite("quick", frameworks=("keras-torch", "jax"), scenarios=("train",), rounds=0)
+    assert both.modes == ("eager", "jax:jit")
+    assert both.modes_of("keras-torch") == ("eager",) and both.modes_of("jax") == ("eager", "jit")
+
+
+def test_a_mode_can_be_named_for_one_contender():
+    plan = P.Plan(frameworks=("torch", "tensorflow", "keras-torch"), modes=("eager", "tensorflow:function", "torch:compiled"))
+    assert [plan.modes_of(f) for f in plan.frameworks] == [("eager", "compiled"), ("eager", "function"), ("eager",)]
+    keys = [k for k, c in plan.cells() if c["scenario"] == "train"]
+    assert "train/torch/cnn/default/compiled/bs32" in keys and not any("keras-torch/cnn/default/jit" in k for k in keys)
+    # a plan stored and read back keeps them
+    assert P.Plan.from_dict(plan.to_dict()).modes_of("torch") == ("eager", "compiled")

@@ -165,4 +165,5 @@ def modes_help() -> str:
         having = [f for f, modes in MODES.items() if mode in modes]
         return "" if len(having) == len(MODES) else f" ({', '.join(having)})"
 
-    return ", ".join(", ".join(group) + who for who, group in ((w, list(g)) for w, g in groupby(ALL_MODES, key=owners)))
+    listed = ", ".join(", ".join(group) + who for who, group in ((w, list(g)) for w, g in groupby(ALL_MODES, key=owners)))
+    return f"{listed}; CONTENDER:MODE for one contender only (keras-torch:eager)"

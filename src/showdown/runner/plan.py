@@ -32,6 +32,8 @@ SCENARIOS = tuple(TARGETS)
 # the scenarios whose cells log TensorBoard scalars when the plan names a directory
 TENSORBOARD_SCENARIOS = ("train", "accuracy")
 SUITES = ("quick", "full")
+# ``contender:mode`` in a plan's modes selects that mode for that contender only (``keras-torch:eager``)
+QUALIFIER = ":"
 # The quick suite: one workload (the CNN, which C1 is about) in up to 12 rounds, and a wall-clock
 # budget for the whole run that keeps it under 10 minutes on 2 cores. Depth before breadth: with the
 # transformer as well, a round took ~62 s against ~30 s and only 2 rounds fitted the budget after
@@ -97,8 +99,7 @@ class Plan:
         _check_all("preset", (self.preset,), PRESETS)
         if "deploy" in self.scenarios or "footprint" in self.scenarios:
             _check_all("deployment path", self.paths, tuple(PATHS))
-        valid = sorted({m for f in self.frameworks for m in MODES[f]})
-        _check_all("mode", self.modes, valid)
+        self._check_modes()
         for f in self.frameworks:
             if not self.modes_of(f):
                 raise ConfigError(f"no mode of {f} selected: {f} has {', '.join(MODES[f])}")
@@ -126,9 +127,28 @@ class Plan:
         if isinstance(self.rounds, bool) or not isinstance(self.rounds, int) or self.rounds < MIN_ROUNDS:
             raise ConfigError(f"rounds must be 0 (no rounds) or at least {MIN_ROUNDS}, got {self.rounds!r}")
 
+    def _check_modes(self) -> None:
+        valid = sorted({m for f in self.frameworks for m in MODES[f]})
+        if not self.modes:
+            _check_all("mode", self.modes, valid)
+        for entry in self.modes:
+            framework, qualified, mode = entry.rpartition(QUALIFIER)
+            if not qualified:
+                _check_all("mode", (mode,), valid)
+            elif framework not in self.frameworks:
+                raise ConfigError(f"mode {entry!r} names {framework!r}, which this plan does not measure: "
+                                  f"its contenders are {', '.join(self.frameworks)}")
+            elif mode not in MODES[framework]:
+                raise unknown(f"mode of {framework}", mode, MODES[framework])
+
     def modes_of(self, framework: str) -> tuple[str, ...]:
-        """The selected modes this framework has."""
-        return tuple(m for m in self.modes if m in MODES[framework])
+        """The selected modes this framework has: the plain ones it has, and those named for it (``jax:jit``)."""
+        chosen = []
+        for entry in self.modes:
+            owner, qualified, mode = entry.rpartition(QUALIFIER)
+            if (owner == framework) if qualified else (mode in MODES[framework]):
+                chosen.append(mode)
+        return tuple(dict.fromkeys(chosen))
 
     def cells(self) -> list[tuple[str, dict[str, Any]]]:
         """Expand into ``(key, config)`` pairs, scenario by scenario, in a stable order.
@@ -254,6 +274,11 @@ def suite(name: str, **overrides: Any) -> Plan:
     the LoadGen server/offline scenarios, 5 seeds, 5 cold starts and every deployment path, with
     no rounds unless asked for.
 
+    With ``frameworks`` chosen and no ``modes``, the quick suite measures each chosen contender in
+    its default mode as well, for that contender only (``jax:jit``, not ``jit``: keras-torch's jit
+    mode compiles for minutes and would take the budget's rounds). A mode named ``contender:mode``
+    applies to that contender alone; a plain one to every contender that has it.
+
     ``rounds=0`` turns the quick suite's rounds off, and its time budget with them; a plan with no
     scenario measured in rounds has none either.
     """
@@ -278,10 +303,11 @@ def suite(name: str, **overrides: Any) -> Plan:
         )
     fields = {k: v for k, v in overrides.items() if v is not None}
     if "frameworks" in fields and "modes" not in fields:
-        chosen = plan.modes
-        if name == "quick":  # each chosen contender's default mode, and eager ones for the eager claim
-            chosen = tuple(dict.fromkeys((*plan.modes, *(DEFAULT_MODE[f] for f in fields["frameworks"] if f in DEFAULT_MODE))))
-        fields["modes"] = tuple(m for m in chosen if any(m in MODES.get(f, ()) for f in fields["frameworks"]))
+        chosen = tuple(m for m in plan.modes if any(m in MODES.get(f, ()) for f in fields["frameworks"]))
+        if name == "quick":  # and each chosen contender's default mode, for that contender only
+            chosen += tuple(f"{f}{QUALIFIER}{DEFAULT_MODE[f]}" for f in fields["frameworks"]
+                            if f in DEFAULT_MODE and DEFAULT_MODE[f] not in chosen)
+        fields["modes"] = chosen
     scenarios = fields.get("scenarios", plan.scenarios)
     if fields.get("rounds") == 0 or ("rounds" not in fields and not set(scenarios) & set(ROUNDED)):
         fields["rounds"] = 0
