@@ -39,12 +39,13 @@ FOOTPRINT = {"litert": (58 * MB, 33 * MB, 0.06), "executorch": (852 * MB, 356 * 
 def build(path: Any, notes: str | None = None, seed: int = 0, scale: float = 1.0, frameworks: tuple[str, ...] | None = None) -> tuple[Store, str]:
     """Create the database at ``path`` with one filled run; ``scale`` multiplies every time.
 
-    ``frameworks`` (e.g. :data:`CONTENDERS`) plans the quick suite over those contenders, as
-    ``showdown run --frameworks`` does; by default the quick suite's own.
+    ``frameworks`` (e.g. :data:`CONTENDERS`) plans the quick suite over those contenders in the
+    eager, function and jit modes, as ``showdown run --frameworks ... --modes eager function jit``
+    does (both of Keras-on-torch's modes); by default the quick suite's own contenders and modes.
     """
     store = Store.open(path)
     plan = P.suite("quick", workloads=("mlp", "cnn"), scenarios=("train", "infer", "deploy", "footprint", "devx"), rounds=0, threads=2, paths=PATHS,
-                   frameworks=frameworks)
+                   frameworks=frameworks, modes=("eager", "function", "jit") if frameworks else None)
     run_id = X.start(store, plan, ["run"], notes)
     rng = np.random.default_rng(seed)
     for cell in store.cells(run_id):

@@ -27,7 +27,7 @@ def _run(tmp_path, canary_drift=0.0, tilt=None, seed=0):
     sides = plan.sides()
     for r in range(1, 7):
         machine = np.exp(rng.normal(0, 0.2))  # a round's machine state, shared by its processes
-        store.add_cells(run_id, [(f"{k}/r{r}", {**c, "round": r, "order": i, "window_s": 1.0, "warmup_steps": None}) for i, (k, c) in enumerate(sides.items())])
+        store.add_cells(run_id, [(f"{k}/r{r}", {**c.to_dict(), "round": r, "order": i, "window_s": 1.0}) for i, (k, c) in enumerate(sides.items())])
         for cell in [c for c in store.cells(run_id) if c.key.endswith(f"/r{r}")]:
             store.start_cell(cell.id)
             side = (cell.config["framework"], cell.config["mode"])
@@ -172,7 +172,7 @@ def _accuracy_run(tmp_path):
     run_id = X.start(store, plan, ["run"])
     for r in range(1, 7):
         seed, machine = r - 1, 1.0 + 0.1 * (r % 3)
-        store.add_cells(run_id, [(f"{k}/r{r}", {**c, "round": r, "order": i, "seeds": [seed]}) for i, (k, c) in enumerate(plan.sides().items())])
+        store.add_cells(run_id, [(f"{k}/r{r}", {**c.to_dict(), "round": r, "order": i, "seeds": [seed]}) for i, (k, c) in enumerate(plan.sides().items())])
         for cell in [c for c in store.cells(run_id) if c.key.endswith(f"/r{r}")]:
             store.start_cell(cell.id)
             slow = cell.config["framework"] == "tensorflow"

@@ -49,7 +49,7 @@ def test_modes_are_per_framework():
 def test_cell_config_is_the_payload():
     key, cfg = P.suite("quick", rounds=0, threads=3).cells()[0]
     assert key.startswith("train/")
-    assert cfg["threads"] == 3 and cfg["scenario"] == "train" and cfg["batch_size"] == 32
+    assert cfg.threads == 3 and cfg.scenario == "train" and cfg.batch_size == 32
 
 
 def test_plan_round_trips_through_a_dict():
@@ -89,8 +89,8 @@ def test_dynamic_cells_are_per_mode_without_a_batch_size():
         "dynamic/tensorflow/mlp/default/eager", "dynamic/tensorflow/mlp/default/function", "dynamic/tensorflow/mlp/default/xla",
     }
     cfg = cells["dynamic/tensorflow/mlp/default/xla"]
-    assert cfg["scenario"] == "dynamic" and cfg["mode"] == "xla" and cfg["repeats"] == 5
-    assert "batch_size" not in cfg
+    assert cfg.scenario == "dynamic" and cfg.mode == "xla" and cfg.repeats == 5
+    assert cfg.batch_size is None and "batch_size" not in cfg.to_dict()
     assert P.TARGETS["dynamic"] == "showdown.scenarios.dynamic:cell"
 
 
@@ -98,7 +98,7 @@ def test_dynamic_follows_the_selected_modes_and_defaults_to_four_repeats():
     plan = P.suite("quick", scenarios=("dynamic",), workloads=("cnn",), rounds=0, modes=("eager", "function"))
     keys = ["dynamic/torch/cnn/default/eager", "dynamic/tensorflow/cnn/default/eager", "dynamic/tensorflow/cnn/default/function"]
     assert [k for k, _ in plan.cells()] == keys
-    assert all(c["repeats"] == 4 for _, c in plan.cells())
+    assert all(c.repeats == 4 for _, c in plan.cells())
     # the quick suite measures each framework's default mode, in rounds, unless the modes are chosen
     rounded = P.suite("quick", scenarios=("dynamic",), workloads=("cnn",))
     assert rounded.rounds and rounded.cells() == [] and sorted(rounded.sides()) == [keys[2], keys[0]]
@@ -113,7 +113,7 @@ def test_dynamic_repeats_must_be_positive():
 
 def test_quick_suite_measures_each_chosen_contender_in_its_default_mode():
     plan = P.suite("quick", frameworks=("torch", "tensorflow", "keras-jax", "jax"), scenarios=("train",), rounds=0)
-    modes = {(c["framework"], c["mode"]) for _, c in plan.cells()}
+    modes = {(c.framework, c.mode) for _, c in plan.cells()}
     # JAX's default is jit, which the quick suite's own modes (eager, function) leave out
     assert {("keras-jax", "jit"), ("jax", "jit"), ("torch", "eager"), ("tensorflow", "function")} <= modes
     assert ("torch", "compiled") not in modes
@@ -127,7 +127,7 @@ def test_quick_suite_measures_each_chosen_contender_in_its_default_mode():
 def test_a_mode_can_be_named_for_one_contender():
     plan = P.Plan(frameworks=("torch", "tensorflow", "keras-torch"), modes=("eager", "tensorflow:function", "torch:compiled"))
     assert [plan.modes_of(f) for f in plan.frameworks] == [("eager", "compiled"), ("eager", "function"), ("eager",)]
-    keys = [k for k, c in plan.cells() if c["scenario"] == "train"]
+    keys = [k for k, c in plan.cells() if c.scenario == "train"]
     assert "train/torch/cnn/default/compiled/bs32" in keys and not any("keras-torch/cnn/default/jit" in k for k in keys)
     # a plan stored and read back keeps them
     assert P.Plan.from_dict(plan.to_dict()).modes_of("torch") == ("eager", "compiled")

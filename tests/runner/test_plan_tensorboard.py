@@ -12,9 +12,9 @@ from showdown.runner import plan as P
 
 def test_train_and_accuracy_cells_get_their_own_directory():
     cells = P.suite("quick", rounds=0, tensorboard="/tmp/tb", scenarios=("train", "infer", "accuracy", "coldstart")).cells()
-    logged = {k: c["tensorboard"] for k, c in cells if "tensorboard" in c}
+    logged = {k: c.tensorboard for k, c in cells if c.tensorboard is not None}
     assert logged and {k.split("/")[0] for k in logged} == {"train", "accuracy"}
-    assert all(c["scenario"] not in P.TENSORBOARD_SCENARIOS for k, c in cells if k not in logged)
+    assert all(c.scenario not in P.TENSORBOARD_SCENARIOS for k, c in cells if k not in logged)
     assert logged["train/torch/cnn/default/eager/bs32"] == os.path.join("/tmp/tb", "train-torch-cnn-default-eager-bs32")
     assert logged["accuracy/tensorflow/cnn/default/function"] == os.path.join("/tmp/tb", "accuracy-tensorflow-cnn-default-function")
     assert len(set(logged.values())) == len(logged)
@@ -23,7 +23,7 @@ def test_train_and_accuracy_cells_get_their_own_directory():
 def test_the_directory_is_in_no_key_and_off_by_default():
     keys = [k for k, _ in P.suite("quick").cells()]
     assert keys == [k for k, _ in P.suite("quick", tensorboard="/tmp/tb").cells()]
-    assert not any("tensorboard" in c for _, c in P.suite("quick").cells())
+    assert not any(c.tensorboard for _, c in P.suite("quick").cells())
 
 
 def test_the_directory_round_trips_with_the_plan():

@@ -14,6 +14,7 @@ import pytest
 from showdown.runner import execute as X
 from showdown.runner import plan as P
 from showdown.runner import rounds as R
+from showdown.runner.config import CellConfig
 from showdown.runner.schedule import split_key
 from showdown.store import Store
 
@@ -77,7 +78,7 @@ def test_rounds_stop_decided_comparisons_and_freeze_warm_up(tmp_path, monkeypatc
     fast = "train/tensorflow/mlp/default/function/bs32"
     decided_at = min(r for r in by_round if fast not in {s for s, _ in by_round[r]}) - 1
     assert 5 <= decided_at < 12  # the 25 % effect is decided after two agreeing looks and stops running
-    assert all(c.config["warmup_steps"] is None for _, c in by_round[1])
+    assert all("warmup_steps" not in c.config for _, c in by_round[1])  # a stored config holds the fields that are set
     assert all(c.config["warmup_steps"] == 7 for r in by_round if r > 1 for _, c in by_round[r])
     assert all(c.config["window_s"] == plan.window_s and c.config["round"] == r for r in by_round for _, c in by_round[r])
     obs = R.observations(store, run_id)
@@ -200,7 +201,7 @@ def test_history_replaces_the_defaults(tmp_path, monkeypatch):
     assert store.cells(run_id) == []  # a plan of train only: every cell is made round by round
     side = "train/torch/mlp/default/eager/bs32"
     shared = {"process": "steady/tensorflow/mlp/default/r1", "window_s": 1.0, "round": 1}
-    store.add_cells(run_id, [(f"{side}/r1", {**plan.sides()[side], "round": 1, "window_s": 1.0, "process": "steady/torch/mlp/default/r1", "part": 0}),
+    store.add_cells(run_id, [(f"{side}/r1", {**plan.sides()[side].to_dict(), "round": 1, "window_s": 1.0, "process": "steady/torch/mlp/default/r1", "part": 0}),
                              ("train/tensorflow/mlp/default/function/bs32/r1", {**shared, "part": 0}),
                              ("train/tensorflow/mlp/default/eager/bs32/r1", {**shared, "part": 1})])
     for c, result in zip(store.cells(run_id), ({"duration_s": 4.0}, {"duration_s": 3.0, "process_duration_s": 12.0, "process_parts": 2}, {"duration_s": 9.0})):
@@ -208,11 +209,12 @@ def test_history_replaces_the_defaults(tmp_path, monkeypatch):
         store.finish_cell(c.id, status="ok", result=result)
     past = estimate.history(store)
     assert past == {"steady/torch/mlp/default": [3.0], "steady/tensorflow/mlp/default": [5.0]}  # seconds outside the windows, per part
-    assert estimate.process_s(past, "steady/torch/mlp/default", {}, 0.5) == 3.5
-    assert estimate.process_s(past, "steady/tensorflow/mlp/default", {}, 0.5, parts=2) == 11.0
-    assert estimate.process_s({}, "steady/tensorflow/mlp/default", {"framework": "tensorflow"}, 0.5, parts=3) == 5.0 + 2 * 1.0 + 3 * 0.5
+    train = CellConfig("train", "tensorflow")
+    assert estimate.process_s(past, "steady/torch/mlp/default", train, 0.5) == 3.5
+    assert estimate.process_s(past, "steady/tensorflow/mlp/default", train, 0.5, parts=2) == 11.0
+    assert estimate.process_s({}, "steady/tensorflow/mlp/default", train, 0.5, parts=3) == 5.0 + 2 * 1.0 + 3 * 0.5
     # without history a varying-shapes or time-to-accuracy process starts from its scenario's default
-    dyn = {"framework": "tensorflow", "scenario": "dynamic"}
+    dyn = CellConfig("dynamic", "tensorflow")
     assert estimate.process_s({}, "dynamic/tensorflow/mlp/default/function", dyn, 0.5) == estimate.default_process_s("tensorflow", "dynamic") + 0.5
     assert estimate.default_process_s("tensorflow", "dynamic") > estimate.default_process_s("tensorflow", "train")
     text, smallest = estimate.preview(past, plan)

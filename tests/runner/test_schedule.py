@@ -21,8 +21,8 @@ def test_sides_and_comparisons_of_a_plan_in_rounds():
     comps = comparisons(sides)
     assert len(comps) == 2 * 2 * 3  # torch eager against each TensorFlow mode, per condition
     for c in comps:
-        assert sides[c.a]["framework"] == "tensorflow" and sides[c.b]["framework"] == "torch"
-        assert {sides[c.a]["batch_size"], sides[c.a]["workload"]} == {sides[c.b]["batch_size"], sides[c.b]["workload"]}
+        assert sides[c.a].framework == "tensorflow" and sides[c.b].framework == "torch"
+        assert {sides[c.a].batch_size, sides[c.a].workload} == {sides[c.b].batch_size, sides[c.b].workload}
     assert P.suite("quick", rounds=0, threads=2).sides() == {}
 
 
@@ -73,7 +73,7 @@ def test_too_few_rounds_are_refused(rounds):
 
 def test_varying_shapes_run_in_a_process_of_their_own_with_fewer_fresh_passes():
     sides = P.suite("quick", scenarios=("dynamic", "train"), rounds=6, threads=2, modes=("eager", "function")).sides()
-    dyn = {k: c for k, c in sides.items() if c["scenario"] == "dynamic"}
+    dyn = {k: c for k, c in sides.items() if c.scenario == "dynamic"}
     assert sorted(dyn) == ["dynamic/tensorflow/cnn/default/eager", "dynamic/tensorflow/cnn/default/function", "dynamic/torch/cnn/default/eager"]
     assert len(comparisons(dyn)) == 2  # torch eager against each TensorFlow mode
     for key, config in dyn.items():  # a process of its own: its reset would reach into a shared process's other parts
@@ -83,12 +83,12 @@ def test_varying_shapes_run_in_a_process_of_their_own_with_fewer_fresh_passes():
 
 def test_time_to_accuracy_trains_a_seed_of_its_own_each_round_in_a_process_of_its_own():
     sides = P.suite("quick", scenarios=("accuracy", "train"), rounds=6, threads=2).sides()
-    acc = {k: c for k, c in sides.items() if c["scenario"] == "accuracy"}
+    acc = {k: c for k, c in sides.items() if c.scenario == "accuracy"}
     assert sorted(acc) == ["accuracy/tensorflow/cnn/default/function", "accuracy/torch/cnn/default/eager"]
     assert [c.condition for c in comparisons(acc)] == ["accuracy/cnn/default/bs32"]
     for key, config in acc.items():
         assert process_of(key, config) == key  # not a part of the steady process
-        assert [round_overrides(config, r) for r in (1, 2, 13)] == [{"seeds": [0]}, {"seeds": [1]}, {"seeds": [12]}]
+        assert [round_overrides(config, r) for r in (1, 2, 13)] == [{"seeds": (0,)}, {"seeds": (1,)}, {"seeds": (12,)}]
     cold = P.suite("quick", scenarios=("coldstart",), rounds=6, threads=2).sides()
     assert {round_overrides(c, 3)["repeats"] for c in cold.values()} == {1}  # a cold start's round starts one fresh interpreter
     order = round_order(sides, list(sides), 1, seed=0)

@@ -15,6 +15,7 @@ from showdown.models import zoo
 from showdown.models.spec import init_weights
 from showdown.runner.plan import DEFAULT_MODE
 from showdown.scenarios import accuracy
+from showdown.runner.config import CellConfig
 from contenders import INSTALLED
 
 SEEDS = [0, 1]
@@ -158,11 +159,11 @@ def test_mlperf_mean_drops_the_fastest_and_slowest():
 
 
 def test_settings_validate_and_default():
-    cfg = accuracy.Settings.from_payload({"workload": "lstm"})
+    cfg = accuracy.Settings.of(CellConfig("accuracy", workload="lstm"))
     assert (cfg.target, cfg.target_source, cfg.seeds, cfg.max_epochs) == (accuracy.TARGETS["lstm"], "default", accuracy.DEFAULT_SEEDS, accuracy.MAX_EPOCHS)
     for bad in ({"seeds": []}, {"seeds": [0.5]}, {"target": 0}, {"max_epochs": 0}, {"batch_size": -1}):
         with pytest.raises(ConfigError):
-            accuracy.Settings.from_payload({"workload": "mlp", **bad})
+            accuracy.Settings.of(CellConfig.of({"workload": "mlp", **bad}, "accuracy"))
 
 
 @pytest.mark.parametrize("framework", INSTALLED)

@@ -51,8 +51,9 @@ def test_export_failure_is_recorded_verbatim(tmp_path, monkeypatch):
 def test_a_missing_runtime_is_skipped_with_the_install_command():
     code = (
         "import sys, json; sys.modules['ai_edge_litert'] = None\n"
+        "from showdown.runner.config import CellConfig\n"
         "from showdown.runner.execute import skip_reason\n"
-        "print(json.dumps(skip_reason({'scenario': 'deploy', 'path': 'litert'})))"
+        "print(json.dumps(skip_reason(CellConfig('deploy', path='litert'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == "litert needs ai_edge_litert, not installed: pip install ai-edge-litert"

@@ -6,9 +6,9 @@ from showdown.runner import child
 from showdown.scenarios import parts
 
 
-def _measure(payload, emit):
-    emit("samples", {"metric": "latency", "phase": "measure", "unit": "s", "values": [payload["value"]]})
-    return {"median_s": payload["value"], "peak_rss_above_baseline": 7, "memory_method": "rss", "device_memory": None}
+def _measure(config, emit):  # each part gets its config, read back: its budget stands for what it measures
+    emit("samples", {"metric": "latency", "phase": "measure", "unit": "s", "values": [config.budget_s]})
+    return {"median_s": config.budget_s, "peak_rss_above_baseline": 7, "memory_method": "rss", "device_memory": None}
 
 
 def _boom(payload, emit):
@@ -18,7 +18,7 @@ def _boom(payload, emit):
 def test_parts_are_tagged_failures_kept_and_memory_read_first_only(monkeypatch):
     monkeypatch.setattr(child, "resolve", lambda target: _boom if target.endswith("train:cell") else _measure)
     sent = []
-    out = parts.cell({"parts": [{"scenario": "infer", "value": 1.0}, {"scenario": "train"}, {"scenario": "infer", "value": 3.0}]},
+    out = parts.cell({"parts": [{"scenario": "infer", "budget_s": 1.0}, {"scenario": "train"}, {"scenario": "infer", "budget_s": 3.0}]},
                      lambda kind, data: sent.append((kind, data)))
     first, failed, third = out["parts"]
     assert [d["part"] for _, d in sent] == [0, 2] and [d["values"] for _, d in sent] == [[1.0], [3.0]]

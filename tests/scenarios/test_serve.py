@@ -9,6 +9,7 @@ import pytest
 
 from showdown.errors import ConfigError, FrameworkUnavailable
 from showdown.scenarios import serve
+from showdown.runner.config import CellConfig
 from contenders import INSTALLED
 
 BATCH = 4
@@ -130,7 +131,7 @@ def test_missing_loadgen_names_the_package(monkeypatch):
 
 def test_bad_scenario_names_the_choices():
     with pytest.raises(ConfigError, match="unknown loadgen scenario 'single': choose from offline, server"):
-        serve.ServeConfig.from_payload({"loadgen_scenario": "single"})
+        serve.ServeConfig.of(CellConfig("serve", loadgen_scenario="single"))
 
 
 def test_detail_log_becomes_a_run_record(tmp_path):

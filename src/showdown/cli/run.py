@@ -186,6 +186,7 @@ def check_append(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run, resume or append a session, with a progress bar; print the results and where they are stored."""
     from showdown.runner import execute as X
+    from showdown.runner.config import stored
     from showdown.runner.plan import Plan
 
     if args.append:
@@ -204,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
         plan = Plan.from_dict(store.get_run(run_id).plan)
         if plan.tensorboard:
             make_tensorboard_dir(plan.tensorboard)
-        store.add_cells(run_id, plan.cells())
+        store.add_cells(run_id, stored(plan.cells()))
     else:
         run_id = X.start(store, plan, sys.argv[1:], args.notes)
     pending = len(store.pending_cells(run_id))

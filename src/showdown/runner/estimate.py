@@ -13,6 +13,7 @@ import statistics
 from collections.abc import Mapping
 from typing import Any
 
+from showdown.runner.config import CellConfig
 from showdown.runner.schedule import process_of, split_key
 from showdown.store import Store
 
@@ -42,13 +43,13 @@ def history(store: Store) -> dict[str, list[float]]:
     return out
 
 
-def process_s(past: Mapping[str, list[float]], key: str, config: Mapping[str, Any], window_s: float = 0.0, parts: int = 1) -> float:
+def process_s(past: Mapping[str, list[float]], key: str, config: CellConfig, window_s: float = 0.0, parts: int = 1) -> float:
     """Expected seconds of one process of ``key`` (a round's process or a cell outside rounds) of ``parts`` parts with this window each."""
     seen = past.get(key)
     if seen:
         return parts * (statistics.median(seen) + window_s)
     if window_s:
-        start = default_process_s(str(config.get("framework")), str(config.get("scenario")))
+        start = default_process_s(str(config.framework), config.scenario)
         return start + (parts - 1) * PART_S + parts * window_s
     return CELL_S
 
@@ -63,12 +64,12 @@ def default_process_s(framework: str, scenario: str) -> float:
     return c.scenario_process_s.get(scenario, c.process_s)
 
 
-def parts_s(past: Mapping[str, list[float]], parts: list[str], sides: Mapping[str, Mapping[str, Any]], window_s: float) -> float:
+def parts_s(past: Mapping[str, list[float]], parts: list[str], sides: Mapping[str, CellConfig], window_s: float) -> float:
     """Expected seconds of the round's process that measures the sides ``parts``."""
     return process_s(past, process_of(parts[0], sides[parts[0]]), sides[parts[0]], window_s, len(parts))
 
 
-def plan_s(past: Mapping[str, list[float]], cells: list[tuple[str, dict[str, Any]]], sides: Mapping[str, dict[str, Any]], window_s: float) -> tuple[float, float]:
+def plan_s(past: Mapping[str, list[float]], cells: list[tuple[str, CellConfig]], sides: Mapping[str, CellConfig], window_s: float) -> tuple[float, float]:
     """``(seconds of the cells outside rounds, seconds of one full round)`` by :func:`process_s`."""
     processes: dict[str, list[str]] = {}
     for key, config in sides.items():
@@ -82,7 +83,7 @@ def source(past: Mapping[str, list[float]], keys: list[str]) -> str:
     return "defaults" if not known else f"this database's earlier processes for {known} of {len(keys)}"
 
 
-def preview(past: Mapping[str, list[float]], plan: Any, cells: list[tuple[str, dict[str, Any]]] | None = None) -> tuple[str, float]:
+def preview(past: Mapping[str, list[float]], plan: Any, cells: list[tuple[str, CellConfig]] | None = None) -> tuple[str, float]:
     """What the plan's rounds are expected to take, in words, and the smallest budget that fits one round.
 
     ``cells`` are the cells outside rounds still to run (default: all of the plan's; none for a

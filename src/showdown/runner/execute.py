@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from showdown.runner.config import CellConfig, stored
 from showdown.runner.plan import TARGETS, Plan
 from showdown.store import CellRecord, Store
 
@@ -107,7 +108,7 @@ def start(store: Store, plan: Plan, argv: list[str], notes: str | None = None) -
     run_id = store.create_run(
         suite=plan.suite, argv=argv, plan=plan.to_dict(), environment=environment(plan), manifest=manifest(plan), notes=notes
     )
-    store.add_cells(run_id, plan.cells())
+    store.add_cells(run_id, stored(plan.cells()))
     return run_id
 
 
@@ -156,7 +157,8 @@ def run_one(store: Store, cell: CellRecord, plan: Plan) -> tuple[str, str]:
     from showdown.runner.isolate import run_cell
 
     store.start_cell(cell.id)
-    skip = skip_reason(cell.config)
+    config = CellConfig.of(cell.config)
+    skip = skip_reason(config)
     if skip:
         store.finish_cell(cell.id, status="failed", failure={"reason": "skipped", "message": skip, "exit_status": None, "stderr_tail": ""})
         return "skipped", skip
@@ -165,11 +167,11 @@ def run_one(store: Store, cell: CellRecord, plan: Plan) -> tuple[str, str]:
         if kind == "samples":
             store.add_samples(cell.id, data["metric"], data["values"], unit=data["unit"], phase=data.get("phase", "measure"))
 
-    target = TARGETS[cell.config["scenario"]]
-    config = {**cell.config, "source_cache": source_cache(cell.run_id)} if cell.config["scenario"] == "deploy" else cell.config
+    if config.scenario == "deploy":
+        config = replace(config, source_cache=source_cache(cell.run_id))
     with Contention() as others:  # what other processes took from the machine while the cell ran
         outcome = run_cell(
-            target, config, threads=plan.threads, timeout_s=plan.timeout_s, memory_mb=plan.memory_mb, on_message=on_message,
+            TARGETS[config.scenario], config.to_dict(), threads=plan.threads, timeout_s=plan.timeout_s, memory_mb=plan.memory_mb, on_message=on_message,
             env=_env(plan),
         )
     if outcome.status == "ok":
@@ -203,8 +205,9 @@ def run_process(store: Store, cells: list[CellRecord], plan: Plan) -> list[tuple
         if kind == "samples":
             store.add_samples(cells[data["part"]].id, data["metric"], data["values"], unit=data["unit"], phase=data.get("phase", "measure"))
 
-    payload: dict[str, Any] = {"parts": [c.config for c in cells]}
-    frameworks = {c.config.get("framework") for c in cells}
+    configs = [CellConfig.of(c.config) for c in cells]
+    payload: dict[str, Any] = {"parts": [c.to_dict() for c in configs]}
+    frameworks = {c.framework for c in configs}
     if len(frameworks) == 1:  # the child then gets its contender's environment (a Keras backend)
         payload["framework"] = frameworks.pop()
     with Contention() as others:
@@ -236,13 +239,13 @@ def source_cache(run_id: str) -> str:
     return os.path.join(tempfile.gettempdir(), f"showdown-sources-{run_id}")
 
 
-def skip_reason(config: dict[str, Any]) -> str | None:
+def skip_reason(config: CellConfig) -> str | None:
     """Why a cell cannot run here (a missing runtime), with the command that would fix it."""
-    if config["scenario"] != "deploy":
+    if config.scenario != "deploy":
         return None
     from showdown.deploy.paths import get
 
-    info = get(config["path"])
+    info = get(str(config.path))
     missing = info.missing()
     return f"{info.name} needs {', '.join(missing)}, not installed: {info.install}" if missing else None
 

@@ -1,7 +1,8 @@
 """A plan — frameworks × workloads × scenarios × modes × batch sizes — and the cells it expands to.
 
 Each cell is one child process and one row in the results database. Its key names it
-(``train/torch/cnn/default/eager/bs32``) and its config is the payload the child receives.
+(``train/torch/cnn/default/eager/bs32``) and its config (a :class:`~showdown.runner.config.CellConfig`)
+is what the child receives.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from showdown.errors import ConfigError, positive_int, unknown
 from showdown.deploy.paths import PATHS
 from showdown.frameworks.base import ALL_MODES, DEFAULT_MODE, DEVICES, FRAMEWORKS, MODES, QUICK, contender, installed
 from showdown.models.zoo import PRESETS, WORKLOADS
+from showdown.runner.config import CellConfig
 from showdown.runner.schedule import ROUNDED
 
 # scenario -> child entry point
@@ -150,13 +152,13 @@ class Plan:
                 chosen.append(mode)
         return tuple(dict.fromkeys(chosen))
 
-    def cells(self) -> list[tuple[str, dict[str, Any]]]:
+    def cells(self) -> list[tuple[str, CellConfig]]:
         """Expand into ``(key, config)`` pairs, scenario by scenario, in a stable order.
 
         With rounds, the scenarios measured in rounds are left out: their cells are made round by
         round from :meth:`sides`.
         """
-        out: list[tuple[str, dict[str, Any]]] = []
+        out: list[tuple[str, CellConfig]] = []
         for scenario in self.scenarios:
             if self.rounds and scenario in ROUNDED:
                 continue
@@ -164,75 +166,64 @@ class Plan:
                 out += self._footprints()
                 continue
             if scenario == "devx":  # the contenders that have a mistakes battery
-                out += [(f"devx/{f}", {**self._base("devx", f, "all"), "workload": None}) for f in self.frameworks if contender(f).has("mistakes")]
+                out += [(f"devx/{f}", self._base("devx", f, None)) for f in self.frameworks if contender(f).has("mistakes")]
                 continue
             for framework in self.frameworks:
                 for workload in self.workloads:
                     out += self._expand(scenario, framework, workload)
         return self._with_logdirs(out)
 
-    def sides(self) -> dict[str, dict[str, Any]]:
+    def sides(self) -> dict[str, CellConfig]:
         """With rounds, the sides of the scenarios measured in rounds: side key → config (else empty)."""
         if not self.rounds:
             return {}
         out = [kc for s in self.scenarios if s in ROUNDED for f in self.frameworks for w in self.workloads for kc in self._expand(s, f, w)]
         # each framework's default mode first: a shared process's first part (the one that reads
         # memory) is then a default-mode side in the first rounds
-        out.sort(key=lambda kc: kc[1]["mode"] != DEFAULT_MODE.get(kc[1]["framework"]))
+        out.sort(key=lambda kc: kc[1].mode != DEFAULT_MODE.get(kc[1].framework))
         return dict(out)
 
-    def _with_logdirs(self, cells: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    def _with_logdirs(self, cells: list[tuple[str, CellConfig]]) -> list[tuple[str, CellConfig]]:
         if self.tensorboard is None:
             return cells
-        return [(k, {**c, "tensorboard": logdir(self.tensorboard, k)} if c["scenario"] in TENSORBOARD_SCENARIOS else c) for k, c in cells]
+        return [(k, replace(c, tensorboard=logdir(self.tensorboard, k)) if c.scenario in TENSORBOARD_SCENARIOS else c) for k, c in cells]
 
-    def _base(self, scenario: str, framework: str, workload: str) -> dict[str, Any]:
-        return {
-            "scenario": scenario,
-            "framework": framework,
-            "workload": workload,
-            "preset": self.preset,
-            "device": self.device,
-            "threads": self.threads,
-            "inter_op_threads": self.inter_op_threads,
-            "budget_s": self.budget_s,
-            "seed": 0,
-        }
+    def _base(self, scenario: str, framework: str, workload: str | None) -> CellConfig:
+        return CellConfig(scenario, framework, workload, preset=self.preset, device=self.device, threads=self.threads,
+                          inter_op_threads=self.inter_op_threads, budget_s=self.budget_s, seed=0)
 
-    def _expand(self, scenario: str, framework: str, workload: str) -> list[tuple[str, dict[str, Any]]]:
+    def _expand(self, scenario: str, framework: str, workload: str) -> list[tuple[str, CellConfig]]:
         base = self._base(scenario, framework, workload)
         stem = f"{scenario}/{framework}/{workload}/{self.preset}"
         if scenario == "accuracy":
             mode = DEFAULT_MODE[framework]
-            return [(f"{stem}/{mode}", {**base, "mode": mode, "batch_size": 32, "seeds": list(self.seeds)})]
+            return [(f"{stem}/{mode}", replace(base, mode=mode, batch_size=32, seeds=self.seeds))]
         if scenario == "deploy":
             chosen = [p for p in self.paths if PATHS[p].framework == framework]
-            return [(f"{stem}/{p}", {**base, "mode": "eager", "batch_size": 1, "path": p}) for p in chosen]
+            return [(f"{stem}/{p}", replace(base, mode="eager", batch_size=1, path=p)) for p in chosen]
         if scenario == "coldstart":
-            mode = "eager"
-            cfg = {**base, "mode": mode, "batch_size": 1, "repeats": self.coldstart_repeats}
-            return [(f"{stem}/{mode}", cfg)]
+            return [(f"{stem}/eager", replace(base, mode="eager", batch_size=1, repeats=self.coldstart_repeats))]
         if scenario == "dynamic":  # the batch size varies within the cell
             modes = self.modes_of(framework)
             if self.dynamic_default_modes and DEFAULT_MODE.get(framework) in modes:
                 modes = (DEFAULT_MODE[framework],)
-            return [(f"{stem}/{m}", {**base, "mode": m, "repeats": self.dynamic_repeats}) for m in modes]
+            return [(f"{stem}/{m}", replace(base, mode=m, repeats=self.dynamic_repeats)) for m in modes]
         sizes = self.train_batch_sizes if scenario == "train" else self.infer_batch_sizes
         out = []
         for mode in self.modes_of(framework):
             for bs in sizes:
-                cfg = {**base, "mode": mode, "batch_size": bs}
+                cfg = replace(base, mode=mode, batch_size=bs)
                 if scenario == "serve":
                     for ls in self.serve_scenarios:
-                        out.append((f"{stem}/{mode}/bs{bs}/{ls}", {**cfg, "loadgen_scenario": ls}))
+                        out.append((f"{stem}/{mode}/bs{bs}/{ls}", replace(cfg, loadgen_scenario=ls)))
                 else:
                     out.append((f"{stem}/{mode}/bs{bs}", cfg))
         return out
 
-    def _footprints(self) -> list[tuple[str, dict[str, Any]]]:
+    def _footprints(self) -> list[tuple[str, CellConfig]]:
         runtimes = dict.fromkeys(PATHS[p].runtime for p in self.paths if PATHS[p].framework in self.frameworks)
         runtimes.update(dict.fromkeys(self.frameworks))  # the source frameworks are runtimes too
-        return [(f"footprint/{r}", {"scenario": "footprint", "runtime": r, "repeats": 3}) for r in runtimes]
+        return [(f"footprint/{r}", CellConfig("footprint", runtime=r, repeats=3)) for r in runtimes]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form, stored with the run."""

@@ -17,9 +17,11 @@ that a time budget ends leaves no cell pending.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from showdown.runner.config import CellConfig
 from showdown.runner.plan import TENSORBOARD_SCENARIOS, Plan, logdir
 from showdown.runner.schedule import Comparison, blocks, comparisons, process_of, round_key, round_order, round_overrides, split_key
 from showdown.store import CellRecord, Store
@@ -82,12 +84,12 @@ def calibrated(cells: list[CellRecord]) -> dict[str, int]:
     return out
 
 
-def round_config(plan: Plan, side: str, config: dict[str, Any], round_no: int, order: int, warmup: int | None, part: int = 0) -> dict[str, Any]:
+def round_config(plan: Plan, side: str, config: CellConfig, round_no: int, order: int, warmup: int | None, part: int = 0) -> CellConfig:
     """A side's config for one round: its round, place in the round, process and part, window and frozen warm-up."""
-    cfg = {**config, **round_overrides(config, round_no), "round": round_no, "order": order, "window_s": plan.window_s, "warmup_steps": warmup,
-           "process": round_key(process_of(side, config), round_no), "part": part, "session": plan.session}
-    if plan.tensorboard and config["scenario"] in TENSORBOARD_SCENARIOS:
-        cfg["tensorboard"] = logdir(plan.tensorboard, round_key(side, round_no))
+    cfg = replace(config, **round_overrides(config, round_no), round=round_no, order=order, window_s=plan.window_s, warmup_steps=warmup,
+                  process=round_key(process_of(side, config), round_no), part=part, session=plan.session)
+    if plan.tensorboard and config.scenario in TENSORBOARD_SCENARIOS:
+        cfg = replace(cfg, tensorboard=logdir(plan.tensorboard, round_key(side, round_no)))
     return cfg
 
 
@@ -130,7 +132,7 @@ def run(store: Store, run_id: str, plan: Plan, step: Step, deadline: float | Non
             if not all(k in made for parts in block for k in parts):
                 if deadline is not None and clock() + sum(estimate.parts_s(past, parts, sides, plan.window_s) for parts in block) > deadline:
                     return "budget"
-                store.add_cells(run_id, [(round_key(k, round_no), round_config(plan, k, sides[k], round_no, flat.index(k), warm.get(k), i))
+                store.add_cells(run_id, [(round_key(k, round_no), round_config(plan, k, sides[k], round_no, flat.index(k), warm.get(k), i).to_dict())
                                          for parts in block for i, k in enumerate(parts)])
                 made = {split_key(c.key)[0]: c for c in store.cells(run_id) if split_key(c.key)[1] == round_no}
             for parts in block:

@@ -30,6 +30,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from showdown.runner.config import CellConfig
+
 #: Scenarios measured in rounds when a plan asks for rounds.
 ROUNDED = ("train", "infer", "dynamic", "coldstart", "accuracy")
 #: Scenarios whose sides of one framework and workload share a round's process.
@@ -49,12 +51,12 @@ class Comparison:
     b: str
 
 
-def condition(config: Mapping[str, Any]) -> str:
+def condition(config: CellConfig) -> str:
     """The condition a side is measured under: ``train/cnn/default/bs32``."""
-    return "/".join(str(config.get(k)) for k in ("scenario", "workload", "preset")) + f"/bs{config.get('batch_size')}"
+    return f"{config.scenario}/{config.workload}/{config.preset}/bs{config.batch_size}"
 
 
-def comparisons(sides: Mapping[str, Mapping[str, Any]]) -> list[Comparison]:
+def comparisons(sides: Mapping[str, CellConfig]) -> list[Comparison]:
     """Every pair of sides of different frameworks under the same condition, in a stable order."""
     blocks: dict[str, list[str]] = {}
     for key, config in sides.items():
@@ -63,13 +65,13 @@ def comparisons(sides: Mapping[str, Mapping[str, Any]]) -> list[Comparison]:
     for cond, keys in blocks.items():
         for i, a in enumerate(keys):
             for b in keys[i + 1 :]:
-                fa, fb = sides[a]["framework"], sides[b]["framework"]
+                fa, fb = str(sides[a].framework), str(sides[b].framework)
                 if fa != fb:
                     out.append(Comparison(cond, *((a, b) if fa < fb else (b, a))))
     return out
 
 
-def round_overrides(config: Mapping[str, Any], round_no: int) -> dict[str, Any]:
+def round_overrides(config: CellConfig, round_no: int) -> dict[str, Any]:
     """What a round's process of a side does differently from a cell outside rounds.
 
     A cold start's process starts one fresh interpreter (the round repeats it). A time-to-accuracy
@@ -77,29 +79,29 @@ def round_overrides(config: Mapping[str, Any], round_no: int) -> dict[str, Any]:
     weights on the same example order, and every round (every session's too) has a seed of its own.
     A varying-shapes process times :data:`DYNAMIC_REPEATS` fresh first passes (the rounds repeat it).
     """
-    scenario = config.get("scenario")
+    scenario = config.scenario
     if scenario == "coldstart":
         return {"repeats": 1}
     if scenario == "dynamic":
         return {"repeats": DYNAMIC_REPEATS}
     if scenario == "accuracy":
-        return {"seeds": [round_no - 1]}
+        return {"seeds": (round_no - 1,)}
     return {}
 
 
-def process_of(side: str, config: Mapping[str, Any]) -> str:
+def process_of(side: str, config: CellConfig) -> str:
     """The process a side runs in within a round: ``steady/torch/cnn/default`` for a shared one, else the side itself."""
-    if config.get("scenario") in SHARED:
-        return "/".join(["steady", *(str(config.get(k)) for k in ("framework", "workload", "preset"))])
+    if config.scenario in SHARED:
+        return f"steady/{config.framework}/{config.workload}/{config.preset}"
     return side
 
 
-def block_of(config: Mapping[str, Any]) -> str:
+def block_of(config: CellConfig) -> str:
     """The block a side's process runs in: its workload and preset (``cnn/default``)."""
-    return f"{config.get('workload')}/{config.get('preset')}"
+    return f"{config.workload}/{config.preset}"
 
 
-def round_order(sides: Mapping[str, Mapping[str, Any]], wanted: Iterable[str], round_no: int, seed: int) -> list[list[str]]:
+def round_order(sides: Mapping[str, CellConfig], wanted: Iterable[str], round_no: int, seed: int) -> list[list[str]]:
     """The processes of round ``round_no``, in the order it runs them, each as the ``wanted`` side keys it measures in order (see the module doc)."""
     wanted = set(wanted)
     by_block: dict[str, dict[str, list[str]]] = {}
@@ -117,7 +119,7 @@ def round_order(sides: Mapping[str, Mapping[str, Any]], wanted: Iterable[str], r
     return out
 
 
-def blocks(order: list[list[str]], sides: Mapping[str, Mapping[str, Any]]) -> list[list[list[str]]]:
+def blocks(order: list[list[str]], sides: Mapping[str, CellConfig]) -> list[list[list[str]]]:
     """A round's processes cut into blocks (consecutive processes of one workload)."""
     out: list[list[list[str]]] = []
     for parts in order:

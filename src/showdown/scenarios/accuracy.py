@@ -61,6 +61,7 @@ from typing import Any
 import numpy as np
 
 from showdown.errors import ConfigError, positive_int
+from showdown.runner.config import CellConfig
 from showdown.scenarios import common
 
 # Test accuracy to reach, per workload, on the fixed digits split (1,347 train / 450 test). The
@@ -87,29 +88,28 @@ class Settings:
     batch_size: int
 
     @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> Settings:
-        """Read and check the scenario's keys; defaults for those missing.
+    def of(cls, cfg: CellConfig) -> Settings:
+        """Check the scenario's fields of a cell config; defaults for those not set.
 
         Raises:
             ConfigError: For a bad target, seed list, epoch limit or batch size.
         """
-        workload = payload["workload"]
-        given = payload.get("target")
+        workload = str(cfg.workload)
+        given = cfg.target
         target = _fraction(given) if given is not None else TARGETS.get(workload, math.nan)
         if not target > 0:  # also catches NaN: an unknown workload without a target
             raise ConfigError(f"accuracy target must be a positive fraction, got {given!r} for {workload!r}")
-        seeds = payload.get("seeds")
-        seeds = list(DEFAULT_SEEDS) if seeds is None else seeds
+        seeds = DEFAULT_SEEDS if cfg.seeds is None else cfg.seeds
         if not seeds or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
-            raise ConfigError(f"seeds must be a non-empty list of integers, got {payload.get('seeds')!r}")
+            raise ConfigError(f"seeds must be a non-empty list of integers, got {cfg.seeds!r}")
         return cls(
             workload=workload,
-            mode=payload.get("mode", "eager"),
+            mode=cfg.mode or "eager",
             target=target,
-            target_source="payload" if given is not None else "default",
+            target_source="config" if given is not None else "default",
             seeds=tuple(seeds),
-            max_epochs=positive_int("max epochs", payload.get("max_epochs", MAX_EPOCHS)),
-            batch_size=positive_int("batch size", payload.get("batch_size", 32)),
+            max_epochs=positive_int("max epochs", MAX_EPOCHS if cfg.max_epochs is None else cfg.max_epochs),
+            batch_size=positive_int("batch size", 32 if cfg.batch_size is None else cfg.batch_size),
         )
 
 
@@ -133,11 +133,11 @@ class Run:
         return self.seconds if self.converged else None
 
 
-def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
+def cell(payload: CellConfig | dict[str, Any], emit: common.Emit) -> dict[str, Any]:
     """Child-process entry of an ``accuracy`` cell.
 
     Args:
-        payload: The common keys (see :mod:`showdown.scenarios.common`) plus ``seeds`` (list of
+        payload: The cell's config: the common settings plus ``seeds`` (list of
             ints; default :data:`DEFAULT_SEEDS`), ``target`` (test accuracy; default from
             :data:`TARGETS`), ``max_epochs`` (default :data:`MAX_EPOCHS`) and ``tensorboard`` (a
             directory: each run's curve is logged under ``seed<N>/`` in it, after the run).
@@ -152,12 +152,13 @@ def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
     from showdown.models import zoo
     from showdown.models.spec import init_weights
 
-    cfg = Settings.from_payload(payload)
+    config = CellConfig.of(payload, "accuracy")
+    cfg = Settings.of(config)
     split = digits.load(cfg.workload)
-    fw, fw_settings = common.configure(payload)  # once per process: threads are fixed at first use
-    spec = zoo.build(cfg.workload, payload.get("preset", "default"), input_shape=digits.input_shape(cfg.workload))
+    fw, fw_settings = common.configure(config)  # once per process: threads are fixed at first use
+    spec = zoo.build(cfg.workload, config.preset, input_shape=digits.input_shape(cfg.workload))
     test = [fw.batch(x) for x in np.array_split(split.x_test, math.ceil(len(split.x_test) / EVAL_BATCH))]
-    in_round = payload.get("round") is not None
+    in_round = config.round is not None
     runs, bench, canaries = [], None, []
     for seed in cfg.seeds:
         weights = init_weights(spec, seed)
@@ -168,8 +169,8 @@ def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
         if in_round:
             canaries.append(canary())
         _emit_run(emit, run, censored=in_round)
-        if payload.get("tensorboard"):
-            _log_run(fw, payload["tensorboard"], run)
+        if config.tensorboard:
+            _log_run(fw, config.tensorboard, run)
         runs.append(run)
     extra = {"canary_s": canaries, "censored": any(not r.converged for r in runs)} if in_round else {}
     return {**summarize(cfg, runs), **extra, "data": _data_info(split), **bench.describe()}
@@ -386,8 +387,8 @@ def calibrate(preset: str = "default", seeds: Sequence[int] = (0,), *, threads: 
     for workload in WORKLOADS:
         for name in base.installed():
             mode = DEFAULT_MODE[name]
-            payload = {"framework": name, "workload": workload, "preset": preset, "mode": mode, "threads": threads, "seeds": list(seeds)}
-            outcome = run_cell("showdown.scenarios.accuracy:cell", payload, threads=threads)
+            config = CellConfig("accuracy", name, workload, preset=preset, mode=mode, threads=threads, seeds=tuple(seeds))
+            outcome = run_cell("showdown.scenarios.accuracy:cell", config.to_dict(), threads=threads)
             result = outcome.result if outcome.ok else {"failure": outcome.failure_record()}
             head = f"{workload:<12}{name:<11}{mode:<9}"
             if not outcome.ok:

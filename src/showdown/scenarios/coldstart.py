@@ -40,17 +40,17 @@ import time
 from typing import Any
 
 from showdown.errors import CellError, positive_int
+from showdown.runner.config import CellConfig
 from showdown.scenarios import common
 
 PHASES = ("total", "import", "build", "first_call", "second_call", "interpreter")
 DEFAULT_REPEATS = 3
-TIMEOUT_S = 300.0  # per fresh interpreter; payload key ``repeat_timeout_s``
+TIMEOUT_S = 300.0  # per fresh interpreter; the config field ``repeat_timeout_s``
 MARKER = "showdown-coldstart "  # prefixes the probe's JSON line among whatever frameworks print
 _BOOTSTRAP = "import time; t0 = time.perf_counter(); from showdown.scenarios.coldstart import probe; probe(t0)"
-_JOB_KEYS = ("framework", "workload", "preset", "mode", "batch_size", "threads", "inter_op_threads", "device", "seed")
 
 
-def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
+def cell(payload: CellConfig | dict[str, Any], emit: common.Emit) -> dict[str, Any]:
     """Child-process entry of a ``coldstart`` cell; it never imports a framework itself.
 
     Args:
@@ -66,10 +66,12 @@ def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
     Raises:
         CellError: When a fresh interpreter fails, times out or prints no timings.
     """
-    job = {"mode": "eager", "batch_size": 1, "preset": "default", "device": "cpu", "seed": 0}
-    job.update({k: payload[k] for k in _JOB_KEYS if payload.get(k) is not None})
-    repeats = positive_int("repeats", payload.get("repeats", DEFAULT_REPEATS))
-    timeout_s = float(payload.get("repeat_timeout_s", TIMEOUT_S))
+    cfg = CellConfig.of(payload, "coldstart")
+    # what the fresh interpreter builds and runs: the cell's model and settings, nothing about repeats
+    job = CellConfig("coldstart", cfg.framework, cfg.workload, preset=cfg.preset, mode=cfg.mode or "eager", batch_size=cfg.batch_size or 1,
+                     device=cfg.device, threads=cfg.threads, inter_op_threads=cfg.inter_op_threads, seed=cfg.seed)
+    repeats = positive_int("repeats", DEFAULT_REPEATS if cfg.repeats is None else cfg.repeats)
+    timeout_s = float(cfg.repeat_timeout_s or TIMEOUT_S)
     records, report = [], {}
     for index in range(repeats):
         report = spawn(job, timeout_s)
@@ -79,8 +81,8 @@ def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
         records.append(record)
     return {
         "repeats": repeats,
-        "mode": job["mode"],
-        "batch_size": job["batch_size"],
+        "mode": job.mode,
+        "batch_size": job.batch_size,
         "median_s": {p: statistics.median(r[p] for r in records) for p in PHASES},
         "records": records,
         "python": {"executable": sys.executable, "version": sys.version.split()[0]},
@@ -88,7 +90,7 @@ def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
     }
 
 
-def spawn(job: dict[str, Any], timeout_s: float = TIMEOUT_S) -> dict[str, Any]:
+def spawn(job: CellConfig, timeout_s: float = TIMEOUT_S) -> dict[str, Any]:
     """Run :func:`probe` in a fresh interpreter with this process's environment.
 
     Args:
@@ -102,17 +104,17 @@ def spawn(job: dict[str, Any], timeout_s: float = TIMEOUT_S) -> dict[str, Any]:
     Raises:
         CellError: When the interpreter fails, times out or prints no report.
     """
-    argv = [sys.executable, "-c", _BOOTSTRAP, json.dumps(job)]
+    argv = [sys.executable, "-c", _BOOTSTRAP, json.dumps(job.to_dict())]
     spawned = time.perf_counter()
     try:
         proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout_s, env=dict(os.environ))
     except subprocess.TimeoutExpired as exc:
-        raise CellError(f"cold start of {job['framework']} did not finish in {timeout_s:.0f} s") from exc
+        raise CellError(f"cold start of {job.framework} did not finish in {timeout_s:.0f} s") from exc
     exited = time.perf_counter()
     lines = [line for line in proc.stdout.splitlines() if line.startswith(MARKER)]
     if proc.returncode != 0 or not lines:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
-        raise CellError(f"cold start of {job['framework']} failed (exit status {proc.returncode}): {tail[0]}")
+        raise CellError(f"cold start of {job.framework} failed (exit status {proc.returncode}): {tail[0]}")
     return {**json.loads(lines[-1][len(MARKER) :]), "spawned": spawned, "exited": exited}
 
 
@@ -153,12 +155,13 @@ def probe(start: float) -> None:
     Args:
         start: ``time.perf_counter()`` taken on the interpreter's first line.
     """
-    job = json.loads(sys.argv[1])
     stamps = {"start": start}
     from showdown.frameworks import base  # with numpy: the harness, before the clock of ``import``
+    from showdown.runner.config import CellConfig
 
+    job = CellConfig.of(json.loads(sys.argv[1]), "coldstart")
     stamps["import"] = time.perf_counter()
-    fw = base.load(job["framework"])
+    fw = base.load(str(job.framework))
     stamps["imported"] = time.perf_counter()
     report = _build_and_predict(fw, job, stamps)
     stamps["done"] = time.perf_counter()  # printing and exit are not on the probe's clock
@@ -167,20 +170,20 @@ def probe(start: float) -> None:
     os._exit(0)  # skip interpreter teardown: frameworks' exit handlers are slow and not measured
 
 
-def _build_and_predict(fw: Any, job: dict[str, Any], stamps: dict[str, float]) -> dict[str, Any]:
+def _build_and_predict(fw: Any, job: CellConfig, stamps: dict[str, float]) -> dict[str, Any]:
     import numpy as np
 
     from showdown.data import synthetic
     from showdown.models import zoo
     from showdown.models.spec import init_weights
 
-    settings = fw.configure(threads=job.get("threads"), inter_op_threads=job.get("inter_op_threads"), device=job["device"], seed=job["seed"])
+    settings = fw.configure(threads=job.threads, inter_op_threads=job.inter_op_threads, device=job.device, seed=job.seed)
     stamps["configured"] = time.perf_counter()
-    spec = zoo.build(job["workload"], job["preset"])
-    model = fw.build(spec, init_weights(spec, job["seed"]))
+    spec = zoo.build(str(job.workload), job.preset)
+    model = fw.build(spec, init_weights(spec, job.seed))
     stamps["built"] = time.perf_counter()
-    batch = fw.batch(synthetic.batch(spec, job["batch_size"], job["seed"])[0])
-    predict = fw.predict(model, job["mode"])
+    batch = fw.batch(synthetic.batch(spec, int(job.batch_size or 1), job.seed)[0])
+    predict = fw.predict(model, str(job.mode))
     first = np.asarray(predict(batch))  # a CPU read; the protocol has no device-to-host read for arrays
     stamps["first_call"] = time.perf_counter()
     second = np.asarray(predict(batch))

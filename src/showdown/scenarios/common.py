@@ -1,10 +1,9 @@
 """What every measurement cell does in its child process: set up the framework, build the workload,
 send samples to the parent.
 
-A cell's payload is its config (see :mod:`showdown.runner.plan`): ``framework``, ``workload``,
-``preset``, ``mode``, ``batch_size``, ``threads``, ``inter_op_threads``, ``device``, ``seed``,
-``budget_s``, plus scenario-specific keys. Samples go to the parent as ``emit("samples", {...})``
-messages in batches (see :class:`SampleBuffer`).
+A cell's payload is its config, a :class:`~showdown.runner.config.CellConfig` in JSON form, which
+each scenario reads back with ``CellConfig.of`` (a key no field has is refused). Samples go to the
+parent as ``emit("samples", {...})`` messages in batches (see :class:`SampleBuffer`).
 """
 
 from __future__ import annotations
@@ -12,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from showdown.errors import ConfigError
+from showdown.runner.config import CellConfig
 
 Emit = Callable[[str, dict], None]
 
@@ -36,41 +38,52 @@ class Workbench:
         }
 
 
-def configure(payload: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    """Load and configure the payload's framework (threads and device before any work)."""
+def configure(cfg: CellConfig) -> tuple[Any, dict[str, Any]]:
+    """Load and configure the cell's framework (threads and device before any work)."""
     from showdown.frameworks import base
 
-    fw = base.load(payload["framework"])
-    settings = fw.configure(
-        threads=payload.get("threads"),
-        inter_op_threads=payload.get("inter_op_threads"),
-        device=payload.get("device", "cpu"),
-        seed=payload.get("seed", 0),
-    )
+    fw = base.load(str(cfg.framework))
+    settings = fw.configure(threads=cfg.threads, inter_op_threads=cfg.inter_op_threads, device=cfg.device, seed=cfg.seed)
     return fw, settings
 
 
-def workbench(payload: dict[str, Any], *, input_shape: tuple[int, ...] | None = None, dropout: bool = True) -> Workbench:
-    """Configure the framework and build the payload's workload from seeded spec weights.
+def batch_size(cfg: CellConfig) -> int:
+    """The cell's batch size; a steady-state cell without one is a bad config."""
+    from showdown.errors import positive_int
+
+    if cfg.batch_size is None:
+        raise ConfigError(f"a {cfg.scenario} cell needs a batch size")
+    return positive_int("batch size", cfg.batch_size)
+
+
+def mode(cfg: CellConfig) -> str:
+    """The cell's execution mode; a cell that times a step without one is a bad config."""
+    if not cfg.mode:
+        raise ConfigError(f"a {cfg.scenario} cell needs a mode")
+    return cfg.mode
+
+
+def workbench(cfg: CellConfig, *, input_shape: tuple[int, ...] | None = None, dropout: bool = True) -> Workbench:
+    """Configure the framework and build the cell's workload from seeded spec weights.
 
     Args:
-        payload: The cell config.
+        cfg: The cell config.
         input_shape: Override the preset's input shape (digits, say).
         dropout: Keep the spec's dropout (False zeroes it).
     """
-    fw, settings = configure(payload)
-    return build(fw, settings, payload, input_shape=input_shape, dropout=dropout)
+    fw, settings = configure(cfg)
+    return build(fw, settings, cfg, input_shape=input_shape, dropout=dropout)
 
 
-def build(fw: Any, settings: dict[str, Any], payload: dict[str, Any], *, input_shape: tuple[int, ...] | None = None, dropout: bool = True) -> Workbench:
-    """Build the payload's workload on an already configured framework (see :func:`workbench`)."""
+def build(fw: Any, settings: dict[str, Any], cfg: CellConfig, *, input_shape: tuple[int, ...] | None = None, dropout: bool = True) -> Workbench:
+    """Build the cell's workload on an already configured framework (see :func:`workbench`)."""
     from showdown.models import zoo
     from showdown.models.spec import init_weights
 
-    spec = zoo.build(payload["workload"], payload.get("preset", "default"), input_shape=input_shape)
+    spec = zoo.build(str(cfg.workload), cfg.preset, input_shape=input_shape)
     if not dropout:
         spec = spec.without_dropout()
-    weights = init_weights(spec, payload.get("seed", 0))
+    weights = init_weights(spec, cfg.seed)
     return Workbench(fw, spec, weights, fw.build(spec, weights), settings)
 
 
@@ -113,7 +126,7 @@ def emit_samples(emit: Emit, metric: str, values: list[float], unit: str, phase:
     emit("samples", {"metric": metric, "phase": phase, "unit": unit, "values": [float(v) for v in values]})
 
 
-def measure_loop(payload: dict[str, Any], emit: Emit, fw: Any, call: Callable[[], Any], metric: str) -> dict[str, Any]:
+def measure_loop(cfg: CellConfig, emit: Emit, fw: Any, call: Callable[[], Any], metric: str) -> dict[str, Any]:
     """Time ``call`` like every steady-state scenario does: first call apart, then the sampler.
 
     The first call is timed on its own (it includes tracing or compilation in compiled modes);
@@ -123,13 +136,13 @@ def measure_loop(payload: dict[str, Any], emit: Emit, fw: Any, call: Callable[[]
     Returns:
         ``first_call_s`` and the sampler's bookkeeping (steady, converged, stop reason, counts).
     """
-    return measure_samples(payload, emit, fw, call, metric)[0]
+    return measure_samples(cfg, emit, fw, call, metric)[0]
 
 
-def measure_samples(payload: dict[str, Any], emit: Emit, fw: Any, call: Callable[[], Any], metric: str) -> tuple[dict[str, Any], list[float]]:
+def measure_samples(cfg: CellConfig, emit: Emit, fw: Any, call: Callable[[], Any], metric: str) -> tuple[dict[str, Any], list[float]]:
     """:func:`measure_loop`, also returning the measured samples (seconds, in order, warm-up excluded).
 
-    A cell of a round (``window_s`` in the payload) measures differently: a fixed warm-up of
+    A cell of a round (``window_s`` set) measures differently: a fixed warm-up of
     ``warmup_steps`` (calibrated until steady in the side's first round; adaptive when None), then
     a fixed window of ``window_s`` seconds, with the canary (:mod:`showdown.measure.canary`) timed
     just before and just after the window. Its median is one observation of the round.
@@ -143,8 +156,8 @@ def measure_samples(payload: dict[str, Any], emit: Emit, fw: Any, call: Callable
     fw.sync()
     first = time.perf_counter() - start
     emit_samples(emit, metric, [first], "s", phase="first")
-    sampler, canaries = _sampler(payload), []
-    window = payload.get("window_s")
+    sampler, canaries = _sampler(cfg), []
+    window = cfg.window_s
     buffer = SampleBuffer(emit, metric, "s")
     result = sampler.run(call, sync=fw.sync, on_sample=lambda phase, v: buffer(_PHASES.get(phase, phase), v),
                          before_measure=(lambda: canaries.append(canary())) if window else None)
@@ -165,20 +178,22 @@ def measure_samples(payload: dict[str, Any], emit: Emit, fw: Any, call: Callable
     }, list(result.samples)
 
 
-def _sampler(payload: dict[str, Any]) -> Any:
+def _sampler(cfg: CellConfig) -> Any:
     """The adaptive sampler of a cell, or the fixed warm-up and window of a round's cell."""
     from showdown.measure.timer import Sampler
 
-    window = payload.get("window_s")
+    window = cfg.window_s
     if not window:
-        budget = float(payload.get("budget_s", 3.0))
+        budget = float(cfg.budget_s or BUDGET_S)
         return Sampler(budget_s=budget, warmup_budget_s=max(1.0, budget / 2), min_samples=10)
-    steps = payload.get("warmup_steps")
+    steps = cfg.warmup_steps
     if steps is None:  # the side's first round: warm up until steady, and that count is frozen
         return Sampler(budget_s=float(window), target_rel_ci=None, min_samples=5, warmup_budget_s=max(1.0, 2 * float(window)))
     return Sampler(budget_s=float(window), target_rel_ci=None, min_samples=5, warmup_min=int(steps), warmup_max=int(steps))
 
 
+# measuring seconds of a steady-state cell outside rounds when its config names none
+BUDGET_S = 3.0
 # the sampler's phase names -> the store's
 _PHASES = {"sample": "measure", "warmup": "warmup"}
 

@@ -25,24 +25,29 @@ from typing import Any
 import numpy as np
 
 from showdown.frameworks.base import HEAVY_MODULES, resolve
+from showdown.errors import ConfigError
+from showdown.runner.config import CellConfig
 from showdown.scenarios import common
 
 TRAIN_EPOCHS = 3
 LATENCY_BATCHES = (1, 32)
 
 
-def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
-    """Child-process entry of a ``deploy`` cell; payload adds ``path`` to the usual keys."""
+def cell(payload: CellConfig | dict[str, Any], emit: common.Emit) -> dict[str, Any]:
+    """Child-process entry of a ``deploy`` cell: the usual fields plus ``path``, and ``source_cache`` and ``train_epochs`` where set."""
     import tempfile
 
     from showdown.deploy import paths
 
-    info = paths.get(payload["path"])
+    cfg = CellConfig.of(payload, "deploy")
+    if not cfg.path:
+        raise ConfigError(f"a deploy cell needs a deployment path: choose from {', '.join(paths.PATHS)}")
+    info = paths.get(cfg.path)
     with tempfile.TemporaryDirectory(prefix="showdown-deploy-") as tmp:
-        source = _source_stage(payload, info, Path(tmp), emit)
+        source = _source_stage(cfg, info, Path(tmp), emit)
         if not source["exported"]:
             return source
-        runtime = _runtime_stage(payload, info, source, Path(tmp), emit)
+        runtime = _runtime_stage(cfg, info, source, Path(tmp), emit)
     return {**source, **runtime, "accuracy_drop": _drop(source, runtime)}
 
 
@@ -51,13 +56,13 @@ def _drop(source: dict[str, Any], runtime: dict[str, Any]) -> float | None:
     return None if after is None else source["accuracy_before"] - after
 
 
-def _source_stage(payload: dict[str, Any], info: Any, tmp: Path, emit: common.Emit) -> dict[str, Any]:
+def _source_stage(cfg: CellConfig, info: Any, tmp: Path, emit: common.Emit) -> dict[str, Any]:
     from showdown.data import digits
 
-    fw, settings = common.configure(payload)
-    bench = common.build(fw, settings, payload, input_shape=digits.input_shape(payload["workload"]), dropout=False)
-    split = digits.load(payload["workload"])
-    source = _trained(fw, bench, split, payload)
+    fw, settings = common.configure(cfg)
+    bench = common.build(fw, settings, cfg, input_shape=digits.input_shape(str(cfg.workload)), dropout=False)
+    split = digits.load(str(cfg.workload))
+    source = _trained(fw, bench, split, cfg)
     predict = fw.predict(bench.model, "eager")
     logits = np.concatenate([fw.numpy(predict(fw.batch(x))) for x in _chunks(split.x_test, 64)])
     np.savez(tmp / "reference.npz", x=split.x_test, y=split.y_test, logits=logits)
@@ -68,14 +73,14 @@ def _source_stage(payload: dict[str, Any], info: Any, tmp: Path, emit: common.Em
     try:
         meta = exporter(fw.native(bench.model), bench.spec, out, split.x_train[:256])
     except Exception as exc:  # noqa: BLE001 - any exporter failure is the result we record
-        return {**_head(payload, info, bench, logits, split), **source, "exported": False, "error_type": type(exc).__name__, "error": str(exc)}
+        return {**_head(info, bench, logits, split), **source, "exported": False, "error_type": type(exc).__name__, "error": str(exc)}
     export_s = time.perf_counter() - start
     common.emit_samples(emit, "export_time", [export_s], "s")
     artifact = Path(meta["artifact"])
-    return {**_head(payload, info, bench, logits, split), **source, "exported": True, "export_s": export_s, "size_bytes": _size(artifact), "export_info": meta}
+    return {**_head(info, bench, logits, split), **source, "exported": True, "export_s": export_s, "size_bytes": _size(artifact), "export_info": meta}
 
 
-def _head(payload: dict[str, Any], info: Any, bench: Any, logits: np.ndarray, split: Any) -> dict[str, Any]:
+def _head(info: Any, bench: Any, logits: np.ndarray, split: Any) -> dict[str, Any]:
     return {
         "path": info.name,
         "runtime": info.runtime,
@@ -85,23 +90,22 @@ def _head(payload: dict[str, Any], info: Any, bench: Any, logits: np.ndarray, sp
     }
 
 
-def _trained(fw: Any, bench: Any, split: Any, payload: dict[str, Any]) -> dict[str, Any]:
+def _trained(fw: Any, bench: Any, split: Any, cfg: CellConfig) -> dict[str, Any]:
     """Train the source model, or load the weights an earlier path's cell of this run trained.
 
     Every path of one framework and workload exports the same trained model: the first cell trains
-    it and leaves its weights in the run's ``source_cache`` directory (when the payload names one);
+    it and leaves its weights in the run's ``source_cache`` directory (when the config names one);
     the others load them instead of training again.
     """
-    epochs, seed = payload.get("train_epochs", TRAIN_EPOCHS), payload.get("seed", 0)
-    cache = payload.get("source_cache")
-    name = f"{payload['framework']}-{payload['workload']}-{payload.get('preset', 'default')}-s{seed}-e{epochs}-t{payload.get('threads')}.npz"
-    path = Path(cache) / name if cache else None
+    epochs, seed = TRAIN_EPOCHS if cfg.train_epochs is None else cfg.train_epochs, cfg.seed
+    name = f"{cfg.framework}-{cfg.workload}-{cfg.preset}-s{seed}-e{epochs}-t{cfg.threads}.npz"
+    path = Path(cfg.source_cache) / name if cfg.source_cache else None
     if path is not None and path.exists():
         with np.load(path) as saved:
             fw.load_weights(bench.model, {k: saved[k] for k in saved.files})
         return {"source": "loaded", "source_weights": str(path)}
     start = time.perf_counter()
-    _train(fw, bench.model, split, epochs, seed, payload["framework"])
+    _train(fw, bench.model, split, epochs, seed, fw.name)
     out = {"source": "trained", "train_s": time.perf_counter() - start}
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -131,17 +135,17 @@ def _size(path: Path) -> int:
     return path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def _runtime_stage(payload: dict[str, Any], info: Any, source: dict[str, Any], tmp: Path, emit: common.Emit) -> dict[str, Any]:
+def _runtime_stage(cfg: CellConfig, info: Any, source: dict[str, Any], tmp: Path, emit: common.Emit) -> dict[str, Any]:
     from showdown.runner.isolate import run_cell
 
     job = {
         "runner": info.runner,
         "artifact": source["export_info"]["artifact"],
-        "info": {**source["export_info"], "threads": payload.get("threads")},
+        "info": {**source["export_info"], "threads": cfg.threads},
         "reference": str(tmp / "reference.npz"),
-        "budget_s": payload.get("budget_s", 2.0),
+        "budget_s": cfg.budget_s or 2.0,
     }
-    outcome = run_cell(f"{__name__}:run_artifact", job, threads=payload.get("threads"), timeout_s=payload.get("timeout_s", 600), on_message=emit)
+    outcome = run_cell(f"{__name__}:run_artifact", job, threads=cfg.threads, timeout_s=cfg.timeout_s or 600, on_message=emit)
     if outcome.status != "ok":
         return {"ran": False, "runtime_failure": outcome.failure_record()}
     return {"ran": True, **(outcome.result or {})}
@@ -207,10 +211,13 @@ def _deviation(outputs: np.ndarray, logits: np.ndarray, labels: np.ndarray) -> d
     }
 
 
-def footprint_cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
+def footprint_cell(payload: CellConfig | dict[str, Any], emit: common.Emit) -> dict[str, Any]:
     """Child-process entry of a ``footprint`` cell: one runtime's size, import time and memory."""
-    from showdown.deploy.footprint import measure
+    from showdown.deploy.footprint import RUNTIMES, measure
 
-    result = measure(payload["runtime"], repeats=payload.get("repeats", 3))
+    cfg = CellConfig.of(payload, "footprint")
+    if not cfg.runtime:
+        raise ConfigError(f"a footprint cell needs a runtime: choose from {', '.join(RUNTIMES)}")
+    result = measure(cfg.runtime, repeats=3 if cfg.repeats is None else cfg.repeats)
     common.emit_samples(emit, "import_time", result["import_s"], "s")
     return json.loads(json.dumps(result))

@@ -10,23 +10,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from showdown.runner.config import CellConfig
 from showdown.scenarios import common
 
 
-def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
-    """Child-process entry of a ``devx`` cell (config: ``framework``, ``modes``, ``threads``)."""
+def cell(payload: CellConfig | dict[str, Any], emit: common.Emit) -> dict[str, Any]:
+    """Child-process entry of a ``devx`` cell (config: ``framework``, ``modes``, ``timing``, ``threads``)."""
     from showdown.devx import codesize, debug, probe
 
-    fw, settings = common.configure(payload)
-    observations = probe.run_battery(payload["framework"], payload.get("modes"))
+    cfg = CellConfig.of(payload, "devx")
+    fw, settings = common.configure(cfg)
+    observations = probe.run_battery(fw.name, cfg.modes)
     emit("progress", {"framework": fw.name, "stage": "mistakes", "count": len(observations)})
     obs = [o.to_dict() for o in observations]
     return {
         "observations": obs,
         "score": probe.score(obs),
         "formula": probe.FORMULA,
-        "debug": debug.debuggability(payload["framework"], timing=payload.get("timing", True)),
-        "code_size": codesize.code_size(payload["framework"]),
+        "debug": debug.debuggability(fw.name, timing=cfg.timing is not False),
+        "code_size": codesize.code_size(fw.name),
         "settings": settings,
         "environment": fw.environment(),
     }

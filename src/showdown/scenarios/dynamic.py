@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from showdown.errors import positive_int
+from showdown.runner.config import CellConfig
 from showdown.scenarios import common
 
 #: Batch sizes of one pass: all distinct, so that every call of a first pass meets a new shape,
@@ -47,12 +48,12 @@ SCHEDULE = (1, 3, 8, 13, 21, 32)
 DEFAULT_REPEATS = 4  # the fewest with which a Mann–Whitney test can reach p < 0.05
 
 
-def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
+def cell(payload: CellConfig | dict[str, Any], emit: common.Emit) -> dict[str, Any]:
     """Child-process entry of a ``dynamic`` cell.
 
     Args:
-        payload: The common config keys (see :mod:`showdown.scenarios.common`; ``batch_size`` is
-            not used) and ``repeats`` (default :data:`DEFAULT_REPEATS`).
+        payload: The cell's config: ``framework``, ``workload``, ``mode``, the common settings
+            (``batch_size`` is not used) and ``repeats`` (default :data:`DEFAULT_REPEATS`).
         emit: Receives ``new_shape_call``, ``first_pass`` and ``round_time`` samples (seconds).
 
     Returns:
@@ -66,19 +67,21 @@ def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
     from showdown.devx import debug
     from showdown.measure.memory import PeakTracker
 
-    repeats = positive_int("repeats", payload.get("repeats", DEFAULT_REPEATS))
-    fw, settings = common.configure(payload)
-    tools = debug.module(payload["framework"])
+    cfg = CellConfig.of(payload, "dynamic")
+    repeats = positive_int("repeats", DEFAULT_REPEATS if cfg.repeats is None else cfg.repeats)
+    mode = common.mode(cfg)
+    fw, settings = common.configure(cfg)
+    tools = debug.module(fw.name)
     fw.device_memory(reset=True)
     with PeakTracker() as mem:
-        bench = common.build(fw, settings, payload)
-        seed = payload.get("seed", 0)
+        bench = common.build(fw, settings, cfg)
+        seed = cfg.seed
         batches = [fw.batch(synthetic.batch(bench.spec, n, seed + i)[0]) for i, n in enumerate(SCHEDULE)]
         # a round's process counts the graphs only where the side calibrates (its first ok round):
         # the count does not change between processes, and its pass costs as much as a measured one
-        counted = payload.get("window_s") is None or payload.get("warmup_steps") is None
-        compiler = count_compiles(tools, bench.model, batches, payload["mode"]) if counted else {}
-        fresh = functools.partial(_fresh, tools, fw, bench.model, payload["mode"])
+        counted = cfg.window_s is None or cfg.warmup_steps is None
+        compiler = count_compiles(tools, bench.model, batches, mode) if counted else {}
+        fresh = functools.partial(_fresh, tools, fw, bench.model, mode)
         warmup = first_pass(fw, fresh(), batches)
         common.emit_samples(emit, "new_shape_call", warmup, "s", phase="warmup")
         common.emit_samples(emit, "first_pass", [sum(warmup)], "s", phase="warmup")
@@ -88,7 +91,7 @@ def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
             calls.append(first_pass(fw, predict, batches))
             common.emit_samples(emit, "new_shape_call", calls[-1], "s", phase="first")
         common.emit_samples(emit, "first_pass", [sum(c) for c in calls], "s")
-        timing = common.measure_loop(payload, emit, fw, lambda: run_pass(predict, batches), "round_time")
+        timing = common.measure_loop(cfg, emit, fw, lambda: run_pass(predict, batches), "round_time")
     return {**summary(calls, warmup, timing, compiler, repeats), **_memory(mem, fw), **bench.describe()}
 
 

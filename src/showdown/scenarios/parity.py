@@ -88,11 +88,24 @@ class ParityReport:
 # --- child side -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Job:
+    """What one framework's parity child computes, and where it leaves the arrays."""
+
+    framework: str
+    workloads: tuple[str, ...]
+    preset: str
+    out_dir: str
+    batch: int = BATCH
+    threads: int | None = None
+    device: str = "cpu"
+
+
 def cell(payload: dict[str, Any], emit: Callable[[str, dict], None]) -> dict[str, Any]:
     """Child-process entry: compute every parity array for one framework and save them as .npz.
 
     Args:
-        payload: ``framework``, ``workloads``, ``preset``, ``out_dir``, ``batch``, ``threads``, ``device``.
+        payload: A :class:`Job` as JSON.
         emit: Progress channel to the parent.
 
     Returns:
@@ -100,13 +113,14 @@ def cell(payload: dict[str, Any], emit: Callable[[str, dict], None]) -> dict[str
     """
     from showdown.frameworks import base
 
-    fw = base.load(payload["framework"])
-    settings = fw.configure(threads=payload.get("threads"), device=payload.get("device", "cpu"), seed=SEED)
+    job = Job(**{**payload, "workloads": tuple(payload["workloads"])})
+    fw = base.load(job.framework)
+    settings = fw.configure(threads=job.threads, device=job.device, seed=SEED)
     files, layouts = {}, {}
-    for workload in payload["workloads"]:
-        spec = _spec(workload, payload["preset"])
-        arrays = _arrays(fw, spec, payload.get("batch", BATCH))
-        path = Path(payload["out_dir"]) / f"{fw.name}-{workload}.npz"
+    for workload in job.workloads:
+        spec = _spec(workload, job.preset)
+        arrays = _arrays(fw, spec, job.batch)
+        path = Path(job.out_dir) / f"{fw.name}-{workload}.npz"
         np.savez(path, **arrays)
         files[workload], layouts[workload] = str(path), fw.layout(spec)
         emit("progress", {"framework": fw.name, "workload": workload})
@@ -212,8 +226,8 @@ def run(
     with tempfile.TemporaryDirectory(prefix="showdown-parity-") as tmp:
         sides: dict[str, dict[str, Any]] = {}
         for name in frameworks:
-            payload = {"framework": name, "workloads": list(workloads), "preset": preset, "out_dir": tmp, "batch": batch, "threads": threads, "device": device}
-            outcome = run_cell(f"{__name__}:cell", payload, threads=threads, timeout_s=timeout_s, on_message=on_progress)
+            job = Job(name, tuple(workloads), preset, tmp, batch, threads, device)
+            outcome = run_cell(f"{__name__}:cell", asdict(job), threads=threads, timeout_s=timeout_s, on_message=on_progress)
             if outcome.status != "ok" or outcome.result is None:
                 raise CellError(f"parity for {name} failed ({outcome.status}): {_reason(outcome)}")
             sides[name] = outcome.result

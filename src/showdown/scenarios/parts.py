@@ -29,6 +29,7 @@ def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
     "message", "traceback"}``; an ok result adds ``part_s`` (its wall seconds in this process).
     """
     from showdown.runner.child import describe_error, resolve
+    from showdown.runner.config import CellConfig
     from showdown.runner.plan import TARGETS
 
     out = []
@@ -38,7 +39,8 @@ def cell(payload: dict[str, Any], emit: common.Emit) -> dict[str, Any]:
 
         start = time.perf_counter()
         try:
-            result = resolve(TARGETS[part["scenario"]])(part, tagged)
+            config = CellConfig.of(part)
+            result = resolve(TARGETS[config.scenario])(config, tagged)
         except Exception as exc:  # noqa: BLE001 - a failed part is that part's record
             out.append({"status": "failed", **describe_error(exc)})
             traceback.print_exc()

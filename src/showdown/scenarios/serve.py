@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from showdown.errors import ConfigError, FrameworkUnavailable, positive_int, unknown
+from showdown.runner.config import CellConfig
 from showdown.scenarios.common import Emit, emit_samples, workbench
 
 SCENARIOS = ("offline", "server")
@@ -79,24 +80,24 @@ class ServeConfig:
             raise ConfigError(f"latency bound must be a positive number of ms, got {self.latency_bound_ms!r}")
 
     @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> ServeConfig:
-        """Read the config from a cell payload, with the defaults above."""
+    def of(cls, cfg: CellConfig) -> ServeConfig:
+        """The serve fields of a cell config, with the defaults above for those not set."""
         return cls(
-            scenario=payload.get("loadgen_scenario", "offline"),
-            batch_size=payload.get("batch_size") or 1,
-            mode=payload.get("mode") or "eager",
-            latency_bound_ms=float(payload.get("latency_bound_ms") or 100.0),
-            duration_ms=payload.get("duration_ms") or 2000,
-            max_probes=payload.get("max_probes") or MAX_PROBES,
-            budget_s=payload.get("budget_s"),
-            seed=payload.get("seed") or 0,
+            scenario=cfg.loadgen_scenario or "offline",
+            batch_size=cfg.batch_size or 1,
+            mode=cfg.mode or "eager",
+            latency_bound_ms=float(cfg.latency_bound_ms or 100.0),
+            duration_ms=cfg.duration_ms or 2000,
+            max_probes=cfg.max_probes or MAX_PROBES,
+            budget_s=cfg.budget_s,
+            seed=cfg.seed,
         )
 
 
 # --- child side -------------------------------------------------------------------------------
 
 
-def cell(payload: dict[str, Any], emit: Emit) -> dict[str, Any]:
+def cell(payload: CellConfig | dict[str, Any], emit: Emit) -> dict[str, Any]:
     """Child-process entry: run one LoadGen scenario against one framework and workload.
 
     Args:
@@ -117,9 +118,10 @@ def cell(payload: dict[str, Any], emit: Emit) -> dict[str, Any]:
         ConfigError: When a payload value is invalid.
     """
     lg = import_loadgen()
-    config = ServeConfig.from_payload(payload)
+    cell_config = CellConfig.of(payload, "serve")
+    config = ServeConfig.of(cell_config)
     started = time.monotonic()
-    wb = workbench(payload)
+    wb = workbench(cell_config)
     sut = _Sut.prepare(wb, config)
     calibration = sut.calibrate()
     runner = _LoadGen(lg, config, sut)
