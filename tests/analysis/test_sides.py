@@ -79,16 +79,17 @@ def test_a_drifting_canary_is_said_next_to_the_comparison(tmp_path):
 
 
 def test_the_run_says_when_the_machine_s_own_speed_moved_over_its_rounds(tmp_path, capsys):
+    from showdown.report import data as D
     from showdown.report import terminal
 
     store, run_id = _run(tmp_path, canary_drift=0.05)
-    data = terminal.run_data(store, run_id)
+    data = D.run(store, run_id)
     speed = data["machine_speed"]
     assert speed["drifting"] and speed["spread"] == pytest.approx(1.30 / 1.05 - 1) and (speed["fastest_round"], speed["slowest_round"]) == (1, 6)
-    (line,) = [w for w in terminal.busy_warnings(data) if "canary" in w]
+    (line,) = [w for w in D.busy_warnings(data) if "canary" in w]
     assert "varied 24% over the run's rounds (fastest round 1, slowest 6)" in line
-    steady = terminal.run_data(*_run(tmp_path / "steady"))
-    assert steady["machine_speed"]["spread"] == 0 and not any("canary" in w for w in terminal.busy_warnings(steady))
+    steady = D.run(*_run(tmp_path / "steady"))
+    assert steady["machine_speed"]["spread"] == 0 and not any("canary" in w for w in D.busy_warnings(steady))
     # show gathers a side's rounds in one row per metric: the median of its process medians and their range
     terminal.show_run(store, run_id)
     shown = capsys.readouterr().out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from showdown.report.terminal import busy_warnings
+from showdown.report.data import busy_warnings
 
 
 def data(load: float, shares: list[float | None]) -> dict:

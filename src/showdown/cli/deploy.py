@@ -27,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from showdown.deploy.paths import PATHS
     from showdown.frameworks.base import CONTENDERS
     from showdown.measure.fairness import default_threads
+    from showdown.report import data
     from showdown.report import deploy as report
     from showdown.runner.plan import suite
 
@@ -37,4 +38,4 @@ def run(args: argparse.Namespace) -> int:
         "quick", frameworks=frameworks, workloads=tuple(options.split(args.workloads)) or None, scenarios=("deploy", "footprint"),
         paths=tuple(paths), preset=args.preset, threads=threads, inter_op_threads=threads, budget_s=options.seconds("time budget", args.budget),
     )
-    return options.run_plan(args, dataclasses.replace(plan, suite="deploy"), report)
+    return options.run_plan(args, dataclasses.replace(plan, suite="deploy"), data.deploy, report.show)

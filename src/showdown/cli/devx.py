@@ -21,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run one devx cell per framework, store it, print the tables (or JSON)."""
     from showdown.measure.fairness import default_threads
+    from showdown.report import data
     from showdown.report import devx as report
     from showdown.runner.plan import suite
 
@@ -29,4 +30,4 @@ def run(args: argparse.Namespace) -> int:
     frameworks = options.frameworks(args, [n for n, c in CONTENDERS.items() if c.has("mistakes")])
     threads = options.threads_option(args.threads) or default_threads()
     plan = suite("quick", frameworks=frameworks, scenarios=("devx",), threads=threads, inter_op_threads=threads)
-    return options.run_plan(args, dataclasses.replace(plan, suite="devx"), report)
+    return options.run_plan(args, dataclasses.replace(plan, suite="devx"), data.devx, report.show)

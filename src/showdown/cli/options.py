@@ -121,8 +121,8 @@ def frameworks(args: argparse.Namespace, default: Sequence[str] | None = None) -
     return names
 
 
-def run_plan(args: argparse.Namespace, plan, report) -> int:
-    """Store a new run of ``plan``, execute it with a progress bar, print ``report`` (or its JSON)."""
+def run_plan(args: argparse.Namespace, plan, data, show) -> int:
+    """Store a new run of ``plan``, execute it with a progress bar, print ``show(data(store, run_id))`` (or the data as JSON)."""
     import sys
 
     from showdown.report import terminal
@@ -134,9 +134,9 @@ def run_plan(args: argparse.Namespace, plan, report) -> int:
     with terminal.progress(len(store.pending_cells(run_id))) as advance:
         execute.execute(store, run_id, plan, on_progress=advance)
     if args.json:
-        terminal.dump_json(report.data(store, run_id))
+        terminal.dump_json(data(store, run_id))
     else:
-        report.show(store, run_id)
+        show(data(store, run_id))
         print(f"\nrun {run_id}: results in {store.path}")
     return 0
 

@@ -215,6 +215,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"run {run_id}: {pending} cells to measure, results in {store.path}", file=sys.stderr)
     if preview:
         print(f"rounds: {preview}", file=sys.stderr)
+    from showdown.report import data as D
     from showdown.report import terminal
 
     try:
@@ -229,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 130
     if args.json:
-        terminal.dump_json(terminal.run_data(store, run_id))
+        terminal.dump_json(D.run(store, run_id))
     else:
         terminal.show_run(store, run_id)
         print(f"\nrun {run_id} {status}: results in {store.path} (showdown show {run_id})")

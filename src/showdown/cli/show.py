@@ -18,12 +18,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the run."""
+    from showdown.report import data as D
     from showdown.report import terminal
 
     store = options.open_store(args, create=False)
     run_id = store.resolve_run(args.run_id)
     if args.json:
-        terminal.dump_json(terminal.run_data(store, run_id))
+        terminal.dump_json(D.run(store, run_id))
     else:
         terminal.show_run(store, run_id)
     return 0

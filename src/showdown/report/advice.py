@@ -6,7 +6,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from showdown.analysis.advisor import Advice, coverage_lines, leader_stability_text
-from showdown.report.terminal import console_for_tables
+from showdown.report.console import console_for_tables
 from showdown.report.ticks import duration
 
 

@@ -18,19 +18,14 @@ FILES = {"html": "report.html", "markdown": "summary.md", "json": "report.json",
 def gather(store: Store, run_id: str, profile: Any) -> dict[str, Any]:
     """Everything the report shows, computed once: run data, claims, advice under every profile."""
     from showdown.analysis import advisor, claims
-    from showdown.analysis.devx_claims import messages
     from showdown.analysis.evidence import RunView
-    from showdown.devx.probe import FORMULA, score
-    from showdown.report import deploy
-    from showdown.report.terminal import run_data
+    from showdown.report import data as D
 
-    data = run_data(store, run_id)
+    data = D.run(store, run_id)
     view = RunView(store, run_id)
-    observations = messages(view)
-    data["deploy"] = deploy.data(store, run_id)
-    data["devx"] = {"observations": observations, "groups": score(observations)["groups"] if observations else {}, "formula": FORMULA}
-    for group in data["devx"]["groups"].values():
-        group.pop("rows", None)
+    data["deploy"] = D.deploy(store, run_id)
+    devx = D.devx(store, run_id)
+    data["devx"] = {k: devx[k] for k in ("observations", "groups", "formula")}
     verdicts = claims.evaluate(store, run_id)
     advice = advisor.advise(store, run_id, profile)
     rankings = {name: advisor.advise(store, run_id, advisor.load_profile(name)).ranking for name in advisor.PROFILES}
@@ -44,7 +39,7 @@ def write(store: Store, run_id: str, out_dir: Path, profile: Any) -> dict[str, P
         ConfigError: When ``out_dir`` exists and is not a folder, or cannot be written.
     """
     from showdown.report import document, markdown
-    from showdown.report.terminal import json_text
+    from showdown.report.data import json_text
     from showdown.store.export import export_run
 
     out_dir = ensure_folder(Path(out_dir))

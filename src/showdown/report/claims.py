@@ -8,7 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from showdown.analysis.verdict import Verdict, stability_text
-from showdown.report.terminal import console_for_tables
+from showdown.report.console import console_for_tables
 
 STYLE = {"supported": "green", "refuted": "red", "inconclusive": "yellow", "no data": "dim"}
 

@@ -7,23 +7,9 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from showdown.report.terminal import console_for_tables
+from showdown.report.console import console_for_tables
 
 MB = 2**20
-
-
-def data(store: Any, run_id: str) -> dict[str, Any]:
-    """A run's deployment cells and footprints as JSON-able rows."""
-    rows, footprints = [], []
-    for c in store.cells(run_id):
-        cfg, result, failure = c.config, c.result or {}, c.failure or {}
-        if cfg["scenario"] == "footprint":
-            footprints.append({"runtime": cfg["runtime"], "status": c.status, **result, "failure": c.failure})
-        elif cfg["scenario"] == "deploy":
-            rows.append({"workload": cfg["workload"], "framework": cfg["framework"], "path": cfg["path"], "status": c.status, **result, "failure": c.failure})
-            if failure.get("reason") == "skipped":
-                rows[-1]["skipped"] = failure.get("message")
-    return {"run_id": run_id, "paths": rows, "footprint": footprints}
 
 
 def _cell_text(row: dict[str, Any]) -> str:
@@ -43,10 +29,9 @@ def _cell_text(row: dict[str, Any]) -> str:
     return f"[green]✓[/] {row['size_bytes'] / MB:.2f} MB · bs1 {p50} · dev {row['max_rel_deviation']:.1e}{acc}"
 
 
-def show(store: Any, run_id: str) -> None:
-    """Print the matrix and the footprints."""
+def show(d: dict[str, Any]) -> None:
+    """Print the matrix and the footprints of :func:`showdown.report.data.deploy`."""
     console = console_for_tables()
-    d = data(store, run_id)
     workloads = list(dict.fromkeys(r["workload"] for r in d["paths"]))
     table = Table(title="deployment (size on disk · median latency at batch 1 in the target runtime · max deviation from the source, relative to its logit scale · digits test accuracy after export)")
     table.add_column("path")

@@ -8,33 +8,16 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from showdown.report.terminal import console_for_tables
-
-
-def data(store: Any, run_id: str) -> dict[str, Any]:
-    """Every devx cell of a run: observations, scores (recomputed from them), debug, code size."""
-    from showdown.devx.probe import FORMULA, score
-
-    out: dict[str, Any] = {"run_id": run_id, "formula": FORMULA, "frameworks": {}}
-    for c in store.cells(run_id):
-        if c.config["scenario"] != "devx":
-            continue
-        r = c.result or {}
-        entry = {"status": c.status, "failure": c.failure}
-        if c.status == "ok":
-            entry.update(observations=r["observations"], score=score(r["observations"]), debug=r["debug"], code_size=r["code_size"])
-        out["frameworks"][c.config["framework"]] = entry
-    return out
+from showdown.report.console import console_for_tables
 
 
 def _mark(flag: bool) -> str:
     return "[green]✓[/]" if flag else "[red]✗[/]"
 
 
-def show(store: Any, run_id: str, *, width: int = 100) -> None:
-    """Print the battery table, scores, debuggability and code size."""
+def show(d: dict[str, Any], *, width: int = 100) -> None:
+    """Print the battery table, scores, debuggability and code size of :func:`showdown.report.data.devx`."""
     console = console_for_tables()
-    d = data(store, run_id)
     table = Table(title="mistakes: what the user sees (✓ message names the shapes/dtypes/values · ✓ traceback points at the faulty line)")
     for col in ("mistake", "framework · mode", "behaviour", "names", "points", "message (verbatim, first line)"):
         table.add_column(col)

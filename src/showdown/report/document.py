@@ -7,7 +7,7 @@ from typing import Any
 from showdown.analysis.advisor import Advice, coverage_lines, leader_stability_text
 from showdown.analysis.verdict import Verdict, stability_text
 from showdown.report import figures as FIG
-from showdown.report.terminal import busy_warnings
+from showdown.report.data import busy_warnings
 from showdown.report.ticks import duration
 from showdown.report.html import (
     Raw,

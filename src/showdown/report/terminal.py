@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import statistics
-import sys
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-
-def console_for_tables() -> Console:
-    """A rich console for tables on stdout."""
-    # a pipe or a log file gets a wide table rather than rich's 80-column fallback
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+from showdown.report import data as D
+from showdown.report import deploy, devx
+from showdown.report.console import console_for_tables
 
 
 def parity(report: Any) -> None:
@@ -44,8 +41,6 @@ def parity(report: Any) -> None:
 # --- runs ------------------------------------------------------------------------------------
 
 import contextlib
-import json
-import math
 from collections.abc import Callable, Iterator
 
 
@@ -86,97 +81,9 @@ def sparkline(values: list[float]) -> str:
     return "".join(bars[round((v - low) / (high - low) * (len(bars) - 1))] for v in values)
 
 
-def json_text(data: Any) -> str:
-    """Strict JSON text; NaN (a statistic that cannot be computed) becomes null."""
-    return json.dumps(_clean(data), indent=2, default=str)
-
-
 def dump_json(data: Any) -> None:
     """Print :func:`json_text` to stdout."""
-    print(json_text(data))
-
-
-def _clean(data: Any) -> Any:
-    if isinstance(data, float) and math.isnan(data):
-        return None
-    if isinstance(data, dict):
-        return {k: _clean(v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [_clean(v) for v in data]
-    return data
-
-
-def run_data(store: Any, run_id: str) -> dict[str, Any]:
-    """Everything about a run as one JSON-able dict."""
-    from dataclasses import asdict
-
-    from showdown.analysis import compare
-    from showdown.analysis.sides import machine_speed, merge
-    from showdown.runner.sessions import summary
-
-    run = store.get_run(run_id)
-    summaries: dict[str, dict[str, Any]] = {}
-    for s in store.summaries(run_id):
-        summaries.setdefault(s.cell_key, {})[s.metric] = s.stats
-    records = store.cells(run_id)
-    cells = [
-        {"key": c.key, "status": c.status, "config": c.config, "summaries": summaries.get(c.key, {}), "result": c.result, "failure": c.failure}
-        for c in records
-    ]
-    return {
-        "run": {k: v for k, v in asdict(run).items()},
-        "sessions": summary(run, records),
-        "manifest_flags": manifest_flags(store, run_id),
-        "machine_speed": machine_speed(merge(records)),
-        "cells": cells,
-        "comparisons": [asdict(r) for r in compare.frameworks(store, run_id)],
-        "break_even": compare.break_even(store, run_id),
-    }
-
-
-def busy_warnings(data: dict[str, Any]) -> list[str]:
-    """Warnings that other work shared the machine: per cell, while it ran (CPU that no process of
-    this run used; see :mod:`showdown.measure.contention`), or, for runs recorded before cells
-    measured that, at the run's start (load average, which also counts work that had just ended)."""
-    from showdown.measure.contention import BUSY_SHARE
-
-    env = data["run"]["environment"]
-    cores, load, out = env.get("cpu", {}).get("logical_cores"), env.get("load_average"), []
-    measured = any((c.get("result") or {}).get("contention") for c in data["cells"])
-    if load and cores and load[0] > BUSY_SHARE * cores and not measured:
-        out.append(f"the machine was busy when the run started (load average {load[0]:.2f} on {cores} cores): timings may be distorted")
-    busy = [(c["key"], share) for c in data["cells"] if (share := _taken((c.get("result") or {}).get("contention") or {})) > BUSY_SHARE]
-    if busy:
-        worst = ", ".join(f"{key} ({share:.0%})" for key, share in sorted(busy, key=lambda b: -b[1])[:5])
-        out.append(f"other processes (or, on a virtual machine, other guests) took more than {BUSY_SHARE:.0%} of the CPUs during {len(busy)} of "
-                   f"{len(data['cells'])} cells, whose timings may be distorted: {worst}{' ...' if len(busy) > 5 else ''}")
-    speed = data.get("machine_speed")
-    if speed and speed["drifting"]:
-        out.append(f"the machine's own speed (a fixed numpy canary timed in every process) varied {speed['spread']:.0%} over the run's rounds "
-                   f"(fastest round {speed['fastest_round']}, slowest {speed['slowest_round']}): a rerun may see other ratios, and each comparison "
-                   "whose own processes' canary moved says 'depends on the machine's state'")
-    return out
-
-
-def _taken(contention: dict[str, Any]) -> float:
-    return (contention.get("other_share") or 0.0) + (contention.get("steal_share") or 0.0)
-
-
-def manifest_flags(store: Any, run_id: str) -> list[str]:
-    """Settings that differ between the frameworks, from what each cell reported it ran with."""
-    from showdown.measure.fairness import Manifest
-
-    run = store.get_run(run_id)
-    sides: dict[str, dict[str, Any]] = {}
-    for c in store.cells(run_id):
-        settings = (c.result or {}).get("settings")
-        if settings:
-            sides.setdefault(c.config["framework"], {}).update(
-                {k: settings[k] for k in ("intra_op_threads", "dtype", "device") if k in settings}
-            )
-    data = dict(run.manifest)
-    data["sides"] = sides
-    return Manifest.from_dict(data).flags() if sides else []
+    print(D.json_text(data))
 
 
 def list_runs(runs: list[Any], *, as_json: bool = False) -> None:
@@ -211,14 +118,14 @@ def show_run(store: Any, run_id: str) -> None:
     from showdown.runner.sessions import summary_text
 
     console = console_for_tables()
-    data = run_data(store, run_id)
+    data = D.run(store, run_id)
     run = data["run"]
     env = run["environment"]
     cpu = env.get("cpu", {})
     fws = ", ".join(f"{k} {v.get('version')}" for k, v in env.get("frameworks", {}).items())
     console.print(f"[bold]run {run['id']}[/] {run['status']} · suite {run['suite']} · {run['created_at'][:19]} UTC")
     console.print(f"{escape(str(cpu.get('model')))} · {cpu.get('logical_cores')} cores · {env.get('os', {}).get('system', '')} · Python {env.get('python', {}).get('version', '')} · {fws}")
-    for warning in busy_warnings(data):
+    for warning in D.busy_warnings(data):
         console.print(f"[yellow]⚠ {escape(warning)}[/]")
     if run.get("notes"):
         console.print(f"notes: {escape(run['notes'])}")
@@ -246,13 +153,9 @@ def show_run(store: Any, run_id: str) -> None:
     _failures(console, data["cells"])
     _ratios(console, data["comparisons"], data["break_even"])
     if sections & {"deploy", "footprint"}:
-        from showdown.report import deploy
-
-        deploy.show(store, run_id)
+        deploy.show(D.deploy(store, run_id))
     if "devx" in sections:
-        from showdown.report import devx
-
-        devx.show(store, run_id)
+        devx.show(D.devx(store, run_id))
 
 
 def _cell_rows(c: dict[str, Any]) -> list[tuple[str, ...]]:
