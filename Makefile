@@ -42,6 +42,7 @@ test: install browser
 bench: install
 	$(PY) benchmarks/stability.py
 	$(PY) benchmarks/overhead.py
+	$(PY) benchmarks/jax_predict.py
 	$(PY) benchmarks/quick_suite.py
 
 clean:

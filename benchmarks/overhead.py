@@ -37,13 +37,16 @@ def train_step(payload: dict[str, Any]) -> tuple[Any, Any]:
     """
     from showdown.data import synthetic
     from showdown.frameworks.base import OptimizerSpec
+    from showdown.runner.config import CellConfig
     from showdown.scenarios import common
     from showdown.scenarios.train import OPTIMIZER
 
-    bench = common.workbench(payload)
+    fields = CellConfig.__dataclass_fields__  # the bare loop's counts (and stability's) are no cell field
+    cfg = CellConfig.of({k: v for k, v in payload.items() if k in fields}, "train")
+    bench = common.workbench(cfg)
     fw = bench.fw
-    batch = fw.batch(*synthetic.batch(bench.spec, payload["batch_size"], 0))
-    step = fw.train_step(bench.model, fw.optimizer(bench.model, OptimizerSpec(**OPTIMIZER)), payload["mode"])
+    batch = fw.batch(*synthetic.batch(bench.spec, common.batch_size(cfg), 0))
+    step = fw.train_step(bench.model, fw.optimizer(bench.model, OptimizerSpec(**OPTIMIZER)), common.mode(cfg))
     return fw, lambda: step(batch)
 
 

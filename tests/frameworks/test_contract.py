@@ -114,6 +114,23 @@ def test_every_mode_agrees_with_eager(framework):
         np.testing.assert_allclose(logits, expected, rtol=1e-5, atol=1e-5, err_msg=mode)
 
 
+def test_a_predictor_made_before_training_sees_the_trained_weights(framework):
+    # time to accuracy makes its predictor once and evaluates with it after every epoch
+    _, weights, model, batch = _setup(framework, "mlp", batch_size=8)
+    predictors = {m: framework.predict(model, m) for m in framework.modes}
+    before = {m: framework.numpy(p(batch)) for m, p in predictors.items()}
+    step = framework.train_step(model, framework.optimizer(model, base.OptimizerSpec("sgd", lr=0.5)))
+    for _ in range(3):
+        step(batch)
+    trained = framework.forward(model, batch)
+    assert not np.allclose(trained, before[framework.modes[0]], atol=1e-3)
+    for m, predict in predictors.items():
+        np.testing.assert_allclose(framework.numpy(predict(batch)), trained, rtol=1e-5, atol=1e-5, err_msg=m)
+    framework.load_weights(model, weights)  # and loaded weights, too
+    for m, predict in predictors.items():
+        np.testing.assert_allclose(framework.numpy(predict(batch)), before[m], rtol=1e-5, atol=1e-5, err_msg=m)
+
+
 def test_compiled_training_step_matches_eager(framework):
     mode = framework.modes[-1]  # torch: compiled, tensorflow: xla
     spec, weights, model, batch = _setup(framework, "mlp", batch_size=8)

@@ -15,6 +15,7 @@ from flax import nnx
 
 from showdown.devx.debug import MARKER, Probe
 from showdown.frameworks.base import MODES as _MODES
+from showdown.frameworks.jax.adapter import merged_call
 from showdown.frameworks.jaxruntime import is_concrete, reset, traced, untraced
 
 MODES = _MODES["jax"]
@@ -58,5 +59,5 @@ def compilation(model: Any, batches: Sequence[Any]) -> dict[str, Any]:
     """Graphs and compiles of the model's inference view under ``jit`` (see :func:`~showdown.frameworks.jaxruntime.traced`)."""
     graphdef, state = nnx.split(model.inference)
     # the state goes in as an argument: Flax may not lift variables a trace closed over (nnx.RNN's scan)
-    return traced(lambda state, x: nnx.merge(graphdef, state)(x), batches,
+    return traced(merged_call(graphdef), batches,
                   "jax.jit of the Flax model's inference call; the jitted function's cache size for compiles", state)
