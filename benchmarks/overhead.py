@@ -14,6 +14,7 @@ and whether the interval shows the 1.02 target met, missed or not resolved.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import time
 from pathlib import Path
@@ -41,8 +42,8 @@ def train_step(payload: dict[str, Any]) -> tuple[Any, Any]:
     from showdown.scenarios import common
     from showdown.scenarios.train import OPTIMIZER
 
-    fields = CellConfig.__dataclass_fields__  # the bare loop's counts (and stability's) are no cell field
-    cfg = CellConfig.of({k: v for k, v in payload.items() if k in fields}, "train")
+    known = {f.name for f in dataclasses.fields(CellConfig)}  # the bare loop's counts (and stability's) are no cell field
+    cfg = CellConfig.of({k: v for k, v in payload.items() if k in known}, "train")
     bench = common.workbench(cfg)
     fw = bench.fw
     batch = fw.batch(*synthetic.batch(bench.spec, common.batch_size(cfg), 0))

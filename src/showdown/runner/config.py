@@ -82,32 +82,32 @@ class CellConfig:
 
         Args:
             data: The JSON form.
-            scenario: The scenario the reader runs: it fills a missing ``scenario``, and a
-                different one is refused.
+            scenario: The scenario the reader runs: it fills a missing ``scenario``.
 
         Raises:
-            ConfigError: For a key no field has (naming it and the valid ones), no scenario, or
-                another scenario than the reader's.
+            ConfigError: For a key no field has (naming it and the valid ones), or no scenario.
         """
         names = [f.name for f in fields(cls)]
         for key in data:
             if key not in names:
                 raise ConfigError(f"unknown cell config key {key!r}: choose from {', '.join(names)}")
         values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-        given = values.setdefault("scenario", scenario)
-        if not given:
+        if not values.setdefault("scenario", scenario):
             raise ConfigError(f"a cell config needs a scenario, got {dict(data)!r:.120}")
-        if scenario is not None and given != scenario:
-            raise ConfigError(f"a {scenario} cell got the config of a {given!r} cell")
         return cls(**values)
 
     @classmethod
     def of(cls, value: CellConfig | Mapping[str, Any], scenario: str | None = None) -> CellConfig:
-        """``value`` itself when it is a config, else read from its JSON form (:meth:`from_dict`)."""
+        """``value`` itself when it is a config, else read from its JSON form (:meth:`from_dict`).
+
+        Raises:
+            ConfigError: As :meth:`from_dict` does, and when ``scenario`` is given and the config is another scenario's.
+        """
         cfg = value if isinstance(value, cls) else cls.from_dict(value, scenario)
         if scenario is not None and cfg.scenario != scenario:
             raise ConfigError(f"a {scenario} cell got the config of a {cfg.scenario!r} cell")
         return cfg
+
 
 def stored(cells: Iterable[tuple[str, CellConfig]]) -> list[tuple[str, dict[str, Any]]]:
     """``(key, config)`` pairs as the store takes them: each config in its JSON form."""

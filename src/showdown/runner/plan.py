@@ -267,7 +267,7 @@ def suite(name: str, **overrides: Any) -> Plan:
 
     With ``frameworks`` chosen and no ``modes``, the quick suite measures each chosen contender in
     its default mode as well, for that contender only (``jax:jit``, not ``jit``: keras-torch's jit
-    mode compiles for minutes and would take the budget's rounds). A mode named ``contender:mode``
+    mode compiles for about a minute on each pass over new shapes, which the budget's rounds would pay). A mode named ``contender:mode``
     applies to that contender alone; a plain one to every contender that has it.
 
     ``rounds=0`` turns the quick suite's rounds off, and its time budget with them; a plan with no

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from showdown.errors import ConfigError
+from showdown.errors import ConfigError, positive_int
 from showdown.runner.config import CellConfig
 
 Emit = Callable[[str, dict], None]
@@ -49,8 +49,6 @@ def configure(cfg: CellConfig) -> tuple[Any, dict[str, Any]]:
 
 def batch_size(cfg: CellConfig) -> int:
     """The cell's batch size; a steady-state cell without one is a bad config."""
-    from showdown.errors import positive_int
-
     if cfg.batch_size is None:
         raise ConfigError(f"a {cfg.scenario} cell needs a batch size")
     return positive_int("batch size", cfg.batch_size)
