@@ -4,7 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EXTRAS ?= torch,tensorflow,jax,export,serve,deploy,test
-# pytest workers for make test (pytest-xdist); 0 runs the suite in one process
+# pytest workers for make test (pytest-xdist); 0 runs the suite in one process. A module whose tests
+# share an expensive fixture is one xdist_group, so that one worker computes it once.
 TEST_WORKERS ?= 2
 
 .PHONY: install run test browser bench clean
@@ -37,7 +38,7 @@ browser:
 	fi
 
 test: install browser
-	$(PY) -m pytest -n $(TEST_WORKERS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 bench: install
 	$(PY) benchmarks/stability.py

@@ -136,7 +136,8 @@ def test_every_contender_is_ranked_on_the_dimensions_all_of_them_have(five):
     assert a.ranking[-1]["framework"] == "keras-torch"
     assert set(a.dimensions) == {"inference_latency", "memory"}
     missing = {u["dimension"]: u["missing"] for u in a.unmeasured}
-    assert set(missing["deployment"]) == set(missing["edge_runtime"]) == {"keras-torch", "keras-jax", "jax"}
+    assert set(missing["deployment"]) == {"keras-torch", "keras-jax", "jax"}  # no deploy cell of theirs in this run
+    assert set(missing["edge_runtime"]) == {"keras-torch"}  # JAX's and Keras on JAX's edge runtime is LiteRT
     # torch and tensorflow, measured on every weighed dimension, are ranked on all of them too
     c = a.complete
     assert set(c["frameworks"]) == {"torch", "tensorflow"} and set(c["dimensions"]) == {"edge_runtime", "deployment", "inference_latency", "memory"}

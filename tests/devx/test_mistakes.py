@@ -91,6 +91,9 @@ EXPECTED_COMPILES = {("torch", "eager"): 0, ("torch", "compiled"): 2,
 CHILD = """
 import json, sys
 from showdown.devx import probe
+
+# the tests share one module fixture: one worker computes it, once
+pytestmark = pytest.mark.xdist_group("mistakes-batteries")
 framework, path = sys.argv[1], sys.argv[2]
 observations = probe.run_battery(framework)
 result = {"missing": probe.load_battery(framework).missing(), "observations": [o.to_dict() for o in observations]}

@@ -1,7 +1,7 @@
 """The contenders the test process does not measure (see ``tests/contenders.py``), each in processes of its own.
 
-For each, the contract suite, its scalar writer's round trip and its debuggability findings
-(``tests/devx/test_debug.py``) run in a pytest process that
+For each, the contract suite, its scalar writer's round trip, its debuggability findings
+(``tests/devx/test_debug.py``) and its deployment paths (``tests/deploy/test_jax_paths.py``) run in a pytest process that
 selects it (``SHOWDOWN_TEST_FRAMEWORKS``), and a run measures it through the command line.
 """
 
@@ -24,6 +24,12 @@ DEBUG_TESTS = ("test_report_is_json_and_names_modes", "test_print_in_forward", "
 # Keras on torch's findings take two minutes under Dynamo, too long for make test's budget; they are
 # checked when chosen: SHOWDOWN_TEST_FRAMEWORKS=keras-torch pytest tests/devx/test_debug.py
 DEBUG_SELECTED_ONLY = ("keras-torch",)
+# the deployment paths of the contenders that have them, with their findings (tests/deploy/test_jax_paths.py)
+_DEPLOY = TESTS / "deploy" / "test_jax_paths.py"
+DEPLOY_TESTS = {
+    "jax": [str(_DEPLOY)],
+    "keras-jax": [f"{_DEPLOY}::test_export_runs_and_matches_the_source_model"],
+}
 
 
 @pytest.mark.slow
@@ -32,7 +38,8 @@ def test_the_contract_suite_passes_in_a_process_of_its_own(framework):
     frameworks = TESTS / "frameworks"
     writer = [f"{frameworks / 'test_scalar_writer.py'}::{t}" for t in ("test_scalars_round_trip_through_the_event_file", "test_two_writers_in_one_directory_keep_both_files")]
     debug = [f"{TESTS / 'devx' / 'test_debug.py'}::{t}" for t in DEBUG_TESTS] if framework not in DEBUG_SELECTED_ONLY else []
-    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", str(frameworks / "test_contract.py"), *writer, *debug],
+    deploy = DEPLOY_TESTS.get(framework, [])
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", str(frameworks / "test_contract.py"), *writer, *debug, *deploy],
                          capture_output=True, text=True, env={**os.environ, SELECT_ENV: framework}, timeout=900, cwd=TESTS.parent)
     assert out.returncode == 0, out.stdout[-4000:]
     summary = out.stdout.strip().splitlines()[-1]

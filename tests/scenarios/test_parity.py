@@ -8,6 +8,9 @@ import pytest
 from showdown.models import zoo
 from showdown.scenarios import parity
 
+# the tests share one module fixture: one worker computes it, once
+pytestmark = pytest.mark.xdist_group("parity-report")
+
 
 @pytest.fixture(scope="module")
 def report(both):

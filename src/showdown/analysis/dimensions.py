@@ -114,10 +114,12 @@ def _deployment(view: E.RunView) -> Readings:
 
 def _edge(view: E.RunView) -> Readings:
     # one condition per measure, each framework read off its own edge runtime, so they compare
+    # (a contender this run measured: its cells, or its own runtime's footprint)
     foot = {c.config["runtime"]: c for c in view.of("footprint")}
+    measured = {c.config.get("framework") for c in view.cells} | {n for n, c in CONTENDERS.items() if c.footprint.name in foot}
     out: Readings = defaultdict(dict)
     for fw, runtime in EDGE_RUNTIME.items():
-        if runtime in foot:
+        if runtime in foot and fw in measured:
             out["edge runtime installed size (MB)"][fw] = E.result_value(foot[runtime], "installed_total_bytes", default=0) / 2**20
             out["edge runtime memory after import (MB)"][fw] = E.result_value(foot[runtime], "rss_after_import_bytes", default=0) / 2**20
     return out

@@ -1,4 +1,4 @@
-"""``showdown deploy``: every export path of both frameworks, exported, run and verified."""
+"""``showdown deploy``: every export path of the chosen contenders, exported, run and verified."""
 
 from __future__ import annotations
 

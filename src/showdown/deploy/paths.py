@@ -22,8 +22,9 @@ from __future__ import annotations
 from showdown.errors import unknown
 from showdown.frameworks.base import CONTENDERS
 from showdown.frameworks.contender import PathInfo
+from showdown.models.spec import ModelSpec
 
-__all__ = ["PATHS", "PathInfo", "get"]
+__all__ = ["PATHS", "PathInfo", "get", "input_layout"]
 
 #: Every contender's paths, in registration order (each contender declares its own).
 PATHS: dict[str, PathInfo] = {p.name: p for c in CONTENDERS.values() for p in c.paths}
@@ -34,3 +35,10 @@ def get(name: str) -> PathInfo:
     if name not in PATHS:
         raise unknown("deployment path", name, PATHS)
     return PATHS[name]
+
+
+def input_layout(spec: ModelSpec, *, channels_first: bool = False) -> str:
+    """The layout name an artifact of ``spec`` takes: ``NHWC`` (``NCHW`` when ``channels_first``), ``NTF`` or ``NF``."""
+    if spec.is_image:
+        return "NCHW" if channels_first else "NHWC"
+    return "NTF" if len(spec.input_shape) == 2 else "NF"

@@ -44,6 +44,12 @@ def _cuda_build() -> str | None:
     return None
 
 
+def limit_threads(threads: int | None) -> None:
+    """Run XLA's CPU pool on one thread when ``threads`` is 1 and the runtime has not started (else no change)."""
+    if threads == 1 and not _started():
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_ONE_THREAD}".strip()
+
+
 def _pool_threads() -> int:
     if _ONE_THREAD in os.environ.get("XLA_FLAGS", ""):
         return 1
@@ -81,8 +87,7 @@ class JaxRuntime:
         self._last: Any = None
 
     def configure(self, *, threads: int | None = None, inter_op_threads: int | None = None, device: str = "cpu", seed: int = 0) -> dict[str, Any]:
-        if threads == 1 and not _started():
-            os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_ONE_THREAD}".strip()
+        limit_threads(threads)
         if device == "cuda":
             gpus = [d for d in jax.devices() if d.platform == "gpu"]
             if not gpus:

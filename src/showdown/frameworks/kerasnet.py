@@ -186,6 +186,46 @@ def layout(spec: S.ModelSpec) -> str:
     return "(batch, time, features)" if len(spec.input_shape) == 2 else "(batch, features)"
 
 
+def export_savedmodel(model: keras.Model, spec: S.ModelSpec, out_dir: Any, exporter: str) -> dict[str, Any]:
+    """Keras's own SavedModel export (``Model.export(format="tf_saved_model")``) into ``out_dir/savedmodel``.
+
+    One ``serve`` endpoint with a dynamic batch, on whichever backend Keras runs (on JAX, through
+    ``jax2tf``). Returns the info dict of :mod:`showdown.deploy.paths`, ``exporter`` naming the route.
+    """
+    from pathlib import Path
+
+    from showdown.deploy.paths import input_layout
+
+    path = Path(out_dir) / "savedmodel"
+    model.export(str(path), format="tf_saved_model", verbose=False)
+    return {"artifact": str(path), "input_layout": input_layout(spec), "exporter": exporter, "endpoint": "serve"}
+
+
+def unrolled(model: keras.Model) -> keras.Model | None:
+    """A copy of ``model`` with every recurrent layer unrolled (same weights), or None if it has none.
+
+    Converters that cannot lower a recurrent loop over a dynamic batch take the unrolled copy.
+    """
+    if not any(isinstance(layer, keras.layers.RNN) for layer in model.layers):
+        return None
+
+    def clone(layer: Any) -> Any:
+        config = layer.get_config()
+        if isinstance(layer, keras.layers.RNN):
+            config["unroll"] = True
+        return layer.__class__.from_config(config)
+
+    # clone_model compiles the copy as the model was compiled, which fails for a model compiled
+    # without an optimizer (for predictions only: Keras 3.15's compile_from_config builds None)
+    compiled, model.compiled = model.compiled, False
+    try:
+        copy = keras.models.clone_model(model, clone_function=clone)
+    finally:
+        model.compiled = compiled
+    copy.set_weights(model.get_weights())
+    return copy
+
+
 def optimizer(model: Model, spec: OptimizerSpec) -> keras.optimizers.Optimizer:
     """The Keras optimizer of ``spec``, built over the model's trainable variables in Keras's order.
 

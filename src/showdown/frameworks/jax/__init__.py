@@ -7,7 +7,12 @@ every call) and ``jit`` (the whole step compiled by ``nnx.jit``), which is how J
 
 from __future__ import annotations
 
-from showdown.frameworks.contender import Contender, Runtime
+from showdown.frameworks.contender import Contender, PathInfo, Runtime
+
+_LITERT = "showdown.runtimes.litert:runner"
+# jax2tf lowers to a tf.function, which TensorFlow's converter turns into a .tflite file
+_LITERT_NEEDS = ("tensorflow", "ai_edge_litert")
+_LITERT_PIP = "pip install tensorflow-cpu==2.21.* ai-edge-litert"
 
 CONTENDER = Contender(
     name="jax",
@@ -18,6 +23,12 @@ CONTENDER = Contender(
     requirement="jax[cpu]==0.10.2 flax==0.12.8 optax==0.2.8",
     distributions=("jax", "jaxlib", "flax", "optax"),
     footprint=Runtime("jax", "import jax", ("jax", "jaxlib")),
+    edge_runtime="litert",
+    paths=(
+        PathInfo("jax-stablehlo", "jax", "jax", ".deploy:export_stablehlo", "showdown.runtimes.stablehlo:runner", requires=("jax",)),
+        PathInfo("jax-litert", "jax", "litert", ".deploy:export_litert", _LITERT, requires=_LITERT_NEEDS, install=_LITERT_PIP),
+        PathInfo("jax-litert-int8-dynamic", "jax", "litert", ".deploy:export_litert_int8_dynamic", _LITERT, "int8-dynamic", _LITERT_NEEDS, _LITERT_PIP),
+    ),
     # flax.metrics.tensorboard writes through tf.summary and the tensorboard package
     scalar_writer_needs=("tensorflow", "tensorboard"),
     colours={"": "#2ca02c", "jit": "#2ca02c", "eager": "#98df8a"},

@@ -83,7 +83,7 @@ class LastStep(nnx.Module):
             # counter, which a function traced by jax.jit around the merged model may not mutate
             zeros = jnp.zeros((x.shape[0], rnn.cell.hidden_features), x.dtype)
             x = rnn(x, initial_carry=(zeros, zeros))
-        return x[:, -1]
+        return jax.lax.index_in_dim(x, x.shape[1] - 1, axis=1, keepdims=False)
 
 
 class PositionalEmbedding(nnx.Module):
@@ -288,7 +288,8 @@ class Adapter(JaxRuntime):
         return model
 
     def native(self, model: Model) -> Any:
-        return model.net
+        """The inference view of the Flax module (batch statistics, no dropout): what is exported."""
+        return model.inference
 
     def load_weights(self, model: Model, weights: Mapping[str, np.ndarray]) -> None:
         write_bindings(model.bindings, weights)

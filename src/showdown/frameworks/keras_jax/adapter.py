@@ -73,6 +73,10 @@ class Adapter(KerasOnBackend, JaxRuntime):
         with jax.default_device(self.device or jax.devices("cpu")[0]):
             return build(spec, weights)
 
+    def native(self, model: Model) -> keras.Model:
+        """The Keras model, its variables holding the state the steps left (what is exported)."""
+        return synced(model.net)
+
     def load_weights(self, model: Model, weights: Mapping[str, np.ndarray]) -> None:
         synced(model.net)  # the steps' state first, so the next step takes the values written here
         write_bindings(model.bindings, weights)

@@ -33,7 +33,7 @@ CONTENDER = Contender(
     footprint=Runtime("tensorflow", "import tensorflow", ("tensorflow-cpu", "tensorflow", "keras"), env={**_QUIET, **_ENV}),
     edge_runtime="litert",
     paths=(
-        PathInfo("savedmodel", "tensorflow", "tensorflow", ".deploy:export_savedmodel", ".deploy:savedmodel_runner", requires=("tensorflow",)),
+        PathInfo("savedmodel", "tensorflow", "tensorflow", ".deploy:export_savedmodel", "showdown.runtimes.savedmodel:runner", requires=("tensorflow",)),
         PathInfo("litert", "tensorflow", "litert", ".deploy:export_litert", _LITERT, requires=_LITERT_NEEDS, install=_LITERT_PIP),
         PathInfo("litert-int8-dynamic", "tensorflow", "litert", ".deploy:export_litert_int8_dynamic", _LITERT, "int8-dynamic", _LITERT_NEEDS, _LITERT_PIP),
         PathInfo("litert-int8-full", "tensorflow", "litert", ".deploy:export_litert_int8_full", _LITERT, "int8-full", _LITERT_NEEDS, _LITERT_PIP),

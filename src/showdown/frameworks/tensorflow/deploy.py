@@ -6,7 +6,7 @@ layout, writes the artifact and returns its info dict. Converter failures propag
 converter's own message. Choices made here, and why:
 
 * **SavedModel** is Keras 3's own ``Model.export(format="tf_saved_model")``: one ``serve``
-  endpoint, dynamic batch, run by :func:`savedmodel_runner` through ``tf.saved_model.load``.
+  endpoint, dynamic batch, run by :mod:`showdown.runtimes.savedmodel` through ``tf.saved_model.load``.
 * **LiteRT** converts with ``tf.lite.TFLiteConverter.from_saved_model`` from a SavedModel whose
   serving signature is the *frozen* inference function (variables folded into constants), to
   builtin operators only, with a dynamic batch: the ``ai_edge_litert`` interpreter that runs the
@@ -47,19 +47,13 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from showdown.deploy.paths import input_layout  # noqa: E402
 from showdown.errors import ShowdownError  # noqa: E402
+from showdown.frameworks import kerasnet, tflite  # noqa: E402
 from showdown.models.spec import ModelSpec  # noqa: E402
 
 Info = dict[str, Any]
-Configure = Callable[[Any], None]  # sets options on a TFLiteConverter
 ONNX_OPSET = 17  # tf2onnx 1.17 defaults to 15 and maps up to 18
-
-
-def input_layout(spec: ModelSpec) -> str:
-    """The layout name recorded for ``spec``'s input (TensorFlow's canonical layouts need no transpose)."""
-    if spec.is_image:
-        return "NHWC"
-    return "NTF" if len(spec.input_shape) == 2 else "NF"
 
 
 def _inference(model: Any, spec: ModelSpec) -> Any:
@@ -72,92 +66,21 @@ def _inference(model: Any, spec: ModelSpec) -> Any:
 
 
 def export_savedmodel(model: Any, spec: ModelSpec, out_dir: str | Path, calibration: np.ndarray) -> Info:
-    """Keras 3's SavedModel export: one ``serve`` endpoint with a dynamic batch.
-
-    Args:
-        model: The adapter's Keras model.
-        spec: Its spec.
-        out_dir: An empty folder; the SavedModel goes in ``savedmodel/``.
-        calibration: Unused (float export).
-
-    Returns:
-        The info dict; ``endpoint`` names the function :func:`savedmodel_runner` calls.
-    """
-    path = Path(out_dir) / "savedmodel"
-    model.export(str(path), format="tf_saved_model", verbose=False)
-    return {"artifact": str(path), "input_layout": input_layout(spec), "exporter": "keras.Model.export(format='tf_saved_model')", "endpoint": "serve"}
-
-
-def _set_threads(threads: Any) -> None:
-    if not threads:
-        return
-    try:  # only possible before TensorFlow's runtime starts (a fresh runtime process)
-        tf.config.threading.set_intra_op_parallelism_threads(int(threads))
-        tf.config.threading.set_inter_op_parallelism_threads(int(threads))
-    except RuntimeError:
-        pass
-
-
-class SavedModelRunner:
-    """A SavedModel loaded with ``tf.saved_model.load``, called through its serving endpoint."""
-
-    def __init__(self, artifact: str | Path, info: Info) -> None:
-        _set_threads(info.get("threads"))
-        self.loaded = tf.saved_model.load(str(artifact))
-        self.serve = getattr(self.loaded, info.get("endpoint", "serve"))
-
-    def run(self, x: np.ndarray) -> np.ndarray:
-        """Logits (float32) for canonical-layout input ``x``."""
-        return np.asarray(self.serve(tf.constant(x, tf.float32)), dtype=np.float32)
-
-
-def savedmodel_runner(artifact: str | Path, info: Info) -> SavedModelRunner:
-    """Load a SavedModel artifact (see :mod:`showdown.deploy.paths` for the contract)."""
-    return SavedModelRunner(artifact, info)
+    """Keras 3's SavedModel export: one ``serve`` endpoint with a dynamic batch (calibration unused)."""
+    return kerasnet.export_savedmodel(model, spec, out_dir, "keras.Model.export(format='tf_saved_model')")
 
 
 # --------------------------------------------------------------------------- LiteRT
 
 
-def _tflite_bytes(model: Any, spec: ModelSpec, configure: Configure) -> bytes:
+def _tflite_bytes(model: Any, spec: ModelSpec, configure: tflite.Configure) -> bytes:
     """Convert the frozen inference function (dynamic batch) to builtin operators."""
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
-    frozen = convert_variables_to_constants_v2(_inference(model, spec).get_concrete_function())
-    with tempfile.TemporaryDirectory(prefix="showdown-litert-") as tmp:
-        tf.saved_model.save(tf.Module(), tmp, signatures=frozen)
-        converter = tf.lite.TFLiteConverter.from_saved_model(tmp)
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-        configure(converter)
-        return converter.convert()
+    return tflite.convert(convert_variables_to_constants_v2(_inference(model, spec).get_concrete_function()), configure)
 
 
-def _error_lines(exc: BaseException, limit: int = 400) -> str:
-    """The converter's last ``error:`` line (the others repeat it behind long MLIR locations)."""
-    lines = [line.strip() for line in str(exc).splitlines() if "error:" in line]
-    last = lines[-1] if lines else str(exc).strip()
-    return last[last.rfind("error:") :][:limit]
-
-
-def _unrolled(model: Any) -> Any | None:
-    """A copy of ``model`` with every recurrent layer unrolled (same weights), or None if it has none."""
-    import keras
-
-    if not any(isinstance(layer, keras.layers.RNN) for layer in model.layers):
-        return None
-
-    def clone(layer: Any) -> Any:
-        config = layer.get_config()
-        if isinstance(layer, keras.layers.RNN):
-            config["unroll"] = True
-        return layer.__class__.from_config(config)
-
-    copy = keras.models.clone_model(model, clone_function=clone)
-    copy.set_weights(model.get_weights())
-    return copy
-
-
-def _litert(model: Any, spec: ModelSpec, out_dir: str | Path, configure: Configure, notes: Info) -> Info:
+def _litert(model: Any, spec: ModelSpec, out_dir: str | Path, configure: tflite.Configure, notes: Info) -> Info:
     """Write ``model.tflite``; a recurrent model that fails to convert is retried unrolled."""
     path = Path(out_dir) / "model.tflite"
     info = {
@@ -171,46 +94,16 @@ def _litert(model: Any, spec: ModelSpec, out_dir: str | Path, configure: Configu
     try:
         data = _tflite_bytes(model, spec, configure)
     except Exception as first:
-        unrolled = _unrolled(model)
+        unrolled = kerasnet.unrolled(model)
         if unrolled is None:
             raise
         try:
             data = _tflite_bytes(unrolled, spec, configure)
         except Exception as again:
             raise again from first
-        info["workarounds"] = [f"recurrent layers unrolled (unroll=True) after the converter refused the loop: {_error_lines(first)}"]
+        info["workarounds"] = [f"recurrent layers unrolled (unroll=True) after the converter refused the loop: {tflite.error_line(first)}"]
     path.write_bytes(data)
     return info
-
-
-def _float32(converter: Any) -> None:
-    pass
-
-
-def _dynamic_range(converter: Any) -> None:
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-
-
-def _float16(converter: Any) -> None:
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.target_spec.supported_types = [tf.float16]
-
-
-def _full_integer(calibration: np.ndarray) -> Configure:
-    def configure(converter: Any) -> None:
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = lambda: _representative(calibration)
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
-
-    return configure
-
-
-def _representative(calibration: np.ndarray) -> Iterator[list[np.ndarray]]:
-    """The calibration examples, one per step (batch 1)."""
-    for example in calibration.astype(np.float32):
-        yield [example[None]]
 
 
 def export_litert(model: Any, spec: ModelSpec, out_dir: str | Path, calibration: np.ndarray) -> Info:
@@ -228,7 +121,7 @@ def export_litert(model: Any, spec: ModelSpec, out_dir: str | Path, calibration:
     Raises:
         Exception: The converter's own error when no conversion succeeds.
     """
-    return _litert(model, spec, out_dir, _float32, {"weights": "float32"})
+    return _litert(model, spec, out_dir, tflite.float32, {"weights": "float32"})
 
 
 def export_litert_int8_dynamic(model: Any, spec: ModelSpec, out_dir: str | Path, calibration: np.ndarray) -> Info:
@@ -237,7 +130,7 @@ def export_litert_int8_dynamic(model: Any, spec: ModelSpec, out_dir: str | Path,
     The converter leaves weight tensors under 1,024 elements in float32, so a small model (the
     ``tiny`` transformer, whose largest kernel is 16 x 32) comes out unchanged.
     """
-    return _litert(model, spec, out_dir, _dynamic_range, {"weights": "int8", "io_dtype": "float32"})
+    return _litert(model, spec, out_dir, tflite.dynamic_range, {"weights": "int8", "io_dtype": "float32"})
 
 
 def export_litert_int8_full(model: Any, spec: ModelSpec, out_dir: str | Path, calibration: np.ndarray) -> Info:
@@ -247,12 +140,12 @@ def export_litert_int8_full(model: Any, spec: ModelSpec, out_dir: str | Path, ca
     inputs and dequantizes outputs.
     """
     notes = {"weights": "int8", "io_dtype": "int8", "supported_ops": "TFLITE_BUILTINS_INT8", "calibration_examples": len(calibration)}
-    return _litert(model, spec, out_dir, _full_integer(calibration), notes)
+    return _litert(model, spec, out_dir, tflite.full_integer(calibration), notes)
 
 
 def export_litert_fp16(model: Any, spec: ModelSpec, out_dir: str | Path, calibration: np.ndarray) -> Info:
     """Float16-weight LiteRT model (computation in float32 where the kernel has no float16 path)."""
-    return _litert(model, spec, out_dir, _float16, {"weights": "float16", "io_dtype": "float32"})
+    return _litert(model, spec, out_dir, tflite.float16, {"weights": "float16", "io_dtype": "float32"})
 
 
 # --------------------------------------------------------------------------- ONNX

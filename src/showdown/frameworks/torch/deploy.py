@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from showdown.deploy import paths
 from showdown.errors import ConfigError
 from showdown.models.spec import ModelSpec
 
@@ -42,9 +43,7 @@ _CALIBRATION_BATCH = 32
 
 def input_layout(spec: ModelSpec) -> str:
     """The layout a torch artifact of ``spec`` takes: ``NCHW``, ``NTF`` or ``NF``."""
-    if spec.is_image:
-        return "NCHW"
-    return "NTF" if len(spec.input_shape) == 2 else "NF"
+    return paths.input_layout(spec, channels_first=True)
 
 
 def to_native(x: np.ndarray) -> torch.Tensor:
