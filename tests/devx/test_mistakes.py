@@ -27,6 +27,9 @@ from showdown.devx.catalog import CATALOG, MISTAKE_IDS, Battery, Outcome, Skippe
 from showdown.errors import ConfigError
 from showdown.frameworks import base
 
+# the tests share one module fixture: one worker computes it, once
+pytestmark = pytest.mark.xdist_group("mistakes-batteries")
+
 R, S, OK, SKIP = "raised", "silent", "ok", "skipped"
 FIRST, LATER = "first-call", "later"
 SILENT, FINE, SKIPPED = (S, None, False, False), (OK, None, False, False), (SKIP, None, False, False)
@@ -92,8 +95,6 @@ CHILD = """
 import json, sys
 from showdown.devx import probe
 
-# the tests share one module fixture: one worker computes it, once
-pytestmark = pytest.mark.xdist_group("mistakes-batteries")
 framework, path = sys.argv[1], sys.argv[2]
 observations = probe.run_battery(framework)
 result = {"missing": probe.load_battery(framework).missing(), "observations": [o.to_dict() for o in observations]}
