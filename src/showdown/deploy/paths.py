@@ -6,8 +6,8 @@ belong to the runtime alone. This module imports nothing heavy: it is the regist
 validates names against.
 
 Exporter contract — ``exporter(model, spec, out_dir, calibration) -> dict``, called in the source
-framework's process with the adapter's model handle (``model.module`` for torch, ``model.net``
-for tensorflow), the :class:`~showdown.models.spec.ModelSpec`, an empty folder, and float32
+framework's process with the adapter's ``native(model)`` (the ``nn.Module``, the Keras model with
+its trained state, native JAX's inference view of the Flax module), the :class:`~showdown.models.spec.ModelSpec`, an empty folder, and float32
 calibration inputs in the canonical layout (digits training examples). It writes the artifact in
 ``out_dir`` and returns ``{"artifact": str(path), "input_layout": "NHWC"|"NCHW"|..., ...notes}``;
 it raises on failure (the message is recorded verbatim).

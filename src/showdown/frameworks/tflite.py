@@ -1,9 +1,10 @@
 """LiteRT conversion with TensorFlow's converter, for every contender that converts through TensorFlow.
 
 TensorFlow converts its Keras model's frozen inference function; native JAX converts its model
-lowered by ``jax2tf`` (:func:`from_jax`); Keras on JAX converts its SavedModel. Each hands :func:`convert` a concrete
-function over a dynamic batch and one of the ``configure`` settings here (float32, dynamic-range
-int8, float16 weights, full integer). Imports tensorflow, not keras, so a process running Keras on
+lowered by ``jax2tf`` (:func:`from_jax`): each hands :func:`convert` a concrete function over a
+dynamic batch. Keras on JAX hands :func:`convert_saved_model` the SavedModel Keras exported. Each
+passes one of the ``configure`` settings here (float32, dynamic-range int8, float16 weights, full
+integer). Imports tensorflow, not keras, so a process running Keras on
 another backend can use it.
 
 The function is saved as a SavedModel's serving signature and converted with
