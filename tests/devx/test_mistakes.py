@@ -1,11 +1,13 @@
 """The mistakes battery: probe mechanics on a fake battery, and the behaviour each framework shows.
 
 EXPECTED pins what each installed framework did with each mistake in each mode, as observed on
-torch 2.13.0+cpu and tensorflow-cpu 2.21.0 (Keras 3.15.1), Linux x86_64, 2 CPU cores, no GPU:
+torch 2.13.0+cpu, tensorflow-cpu 2.21.0 (Keras 3.15.1) and jax 0.10.2 (flax 0.12.8, optax 0.2.8),
+Linux x86_64, 2 CPU cores, no GPU:
 ``(status, stage, names_evidence, points_at_fault)``. A framework upgrade that changes a behaviour
 fails here instead of leaving a stale table in the report: re-run the battery, check the new
 observation by hand, and update the row. Each framework's battery runs in its own child process (as
-in production), both at once; about a minute in total on 2 cores with a warm inductor cache.
+in production), all at once; about a minute in total on 2 cores with a warm inductor cache. JAX's
+battery runs in the JAX test process (tests/frameworks/test_other_backends.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from showdown.devx.catalog import CATALOG, MISTAKE_IDS, Battery, Outcome, Skippe
 from showdown.errors import ConfigError
 from showdown.frameworks import base
 
+#: The contenders of this test process that have a mistakes battery.
+WITH_BATTERY = tuple(fw for fw in INSTALLED if base.contender(fw).has("mistakes"))
 # the tests share one module fixture: one worker computes it, once
 pytestmark = pytest.mark.xdist_group("mistakes-batteries")
 
@@ -87,9 +91,32 @@ _pin("tensorflow", {  # modes: eager, function, xla
     "softmax-into-logits-loss": (FINE, FINE, FINE),
     "regression-target-shape": (FINE, FINE, FINE),
 })
-# Compilations the shape-change mistake triggered over 6 batch sizes (dynamo graphs / tf.function traces).
+_pin("jax", {  # modes: eager, jit
+    "dense-feature-size": ((R, FIRST, True, True),) * 2,
+    "conv-channels": ((R, FIRST, True, True),) * 2,
+    "missing-batch-dim": ((R, FIRST, False, True),) * 2,  # Flax's Conv takes an unbatched image; the dense layer refuses
+    "float64-input": (FINE, FINE),  # float64 is off by default: the array becomes float32
+    "int-input": (FINE, FINE),
+    "label-out-of-range": (SILENT, SILENT),
+    "batch-size-mismatch": ((R, FIRST, True, True),) * 2,
+    "log-zero-nan": (SILENT, SILENT),
+    "eval-mode-forgotten": (SILENT, SILENT),
+    "grads-not-reset": (SILENT, SILENT),
+    "grads-not-recorded": (SILENT, SILENT),
+    "inplace-autograd": ((R, FIRST, True, True),) * 2,
+    "side-effect-in-compiled": (FINE, SILENT),
+    "data-dependent-control-flow": (FINE, (R, FIRST, True, True)),
+    "shape-change-recompile": (FINE, SILENT),
+    "embedding-out-of-range": (SILENT, SILENT),
+    "device-mismatch": (SKIPPED, SKIPPED),
+    "softmax-into-logits-loss": (SILENT, SILENT),
+    "regression-target-shape": ((R, FIRST, True, True),) * 2,  # optax's squared_error checks the shapes
+})
+# Compilations the shape-change mistake triggered over 6 batch sizes (dynamo graphs / tf.function
+# traces / backend compilations of the jitted call).
 EXPECTED_COMPILES = {("torch", "eager"): 0, ("torch", "compiled"): 2,
-                     ("tensorflow", "eager"): 0, ("tensorflow", "function"): 6, ("tensorflow", "xla"): 6}
+                     ("tensorflow", "eager"): 0, ("tensorflow", "function"): 6, ("tensorflow", "xla"): 6,
+                     ("jax", "eager"): 0, ("jax", "jit"): 6}
 
 CHILD = """
 import json, sys
@@ -112,7 +139,7 @@ def battery_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         children = {
             fw: subprocess.Popen([sys.executable, "-c", CHILD, fw, str(folder / f"{fw}.json")], env=env,
                                  stdout=logs.enter_context(open(folder / f"{fw}.log", "w")), stderr=subprocess.STDOUT)
-            for fw in INSTALLED
+            for fw in WITH_BATTERY
         }
         codes = {fw: child.wait(timeout=600) for fw, child in children.items()}
     runs = {}
@@ -269,11 +296,11 @@ def test_from_dict_rejects_unknown_fields():
 
 # --- the installed frameworks, pinned -----------------------------------------------------------
 
-CELLS = sorted(k for k in EXPECTED if k[0] in INSTALLED)
+CELLS = sorted(k for k in EXPECTED if k[0] in WITH_BATTERY)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("framework", INSTALLED)
+@pytest.mark.parametrize("framework", WITH_BATTERY)
 def test_battery_covers_the_catalog_and_every_mode(framework: str, battery_runs: dict, observed: dict):
     assert battery_runs[framework]["missing"] == []
     keys = {k for k in observed if k[0] == framework}
@@ -293,7 +320,7 @@ def test_observed_behaviour_matches_the_pinned_table(key: tuple[str, str, str], 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("key", sorted(k for k in EXPECTED_COMPILES if k[0] in INSTALLED))
+@pytest.mark.parametrize("key", sorted(k for k in EXPECTED_COMPILES if k[0] in WITH_BATTERY))
 def test_shape_change_compile_counts(key: tuple[str, str], observed: dict):
     o = observed[(*key, "shape-change-recompile")]
     assert o.detail["outcome"]["compiles"] == EXPECTED_COMPILES[key]

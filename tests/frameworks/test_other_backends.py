@@ -1,7 +1,8 @@
 """The contenders the test process does not measure (see ``tests/contenders.py``), each in processes of its own.
 
 For each, the contract suite, its scalar writer's round trip, its debuggability findings
-(``tests/devx/test_debug.py``) and its deployment paths (``tests/deploy/test_jax_paths.py``) run in a pytest process that
+(``tests/devx/test_debug.py``), its deployment paths (``tests/deploy/test_jax_paths.py``) and its mistakes battery and
+code-size examples (``tests/devx/test_mistakes.py``, ``test_codesize.py``) run in a pytest process that
 selects it (``SHOWDOWN_TEST_FRAMEWORKS``), and a run measures it through the command line.
 """
 
@@ -30,6 +31,9 @@ DEPLOY_TESTS = {
     "jax": [str(_DEPLOY)],
     "keras-jax": [f"{_DEPLOY}::test_export_runs_and_matches_the_source_model"],
 }
+# the mistakes battery (pinned in tests/devx/test_mistakes.py) and the code-size examples of the
+# contenders that have them
+DEVX_TESTS = {"jax": [str(TESTS / "devx" / "test_mistakes.py"), str(TESTS / "devx" / "test_codesize.py")]}
 
 
 @pytest.mark.slow
@@ -38,7 +42,7 @@ def test_the_contract_suite_passes_in_a_process_of_its_own(framework):
     frameworks = TESTS / "frameworks"
     writer = [f"{frameworks / 'test_scalar_writer.py'}::{t}" for t in ("test_scalars_round_trip_through_the_event_file", "test_two_writers_in_one_directory_keep_both_files")]
     debug = [f"{TESTS / 'devx' / 'test_debug.py'}::{t}" for t in DEBUG_TESTS] if framework not in DEBUG_SELECTED_ONLY else []
-    deploy = DEPLOY_TESTS.get(framework, [])
+    deploy = DEPLOY_TESTS.get(framework, []) + DEVX_TESTS.get(framework, [])
     out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", str(frameworks / "test_contract.py"), *writer, *debug, *deploy],
                          capture_output=True, text=True, env={**os.environ, SELECT_ENV: framework}, timeout=900, cwd=TESTS.parent)
     assert out.returncode == 0, out.stdout[-4000:]

@@ -33,6 +33,7 @@ def test_sides_record_layouts_and_versions(report):
     layouts = {name: side["layouts"]["cnn"] for name, side in report.sides.items()}
     assert any("NCHW" in v for v in layouts.values()) and any("NHWC" in v for v in layouts.values())
     assert all(side["environment"]["version"] for side in report.sides.values())
+    assert {n: side["step_mode"] for n, side in report.sides.items()} == {"torch": "eager", "tensorflow": "function"}
     assert report.to_dict()["passed"] is True
 
 

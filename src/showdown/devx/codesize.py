@@ -32,7 +32,7 @@ from typing import Any
 
 from showdown.errors import ConfigError
 from showdown.frameworks.base import contender
-from showdown.models.zoo import WORKLOADS
+from showdown.models.zoo import SIZES, WORKLOADS
 
 TRAIN_STEP = "train_step"
 SKIPPED = frozenset(
@@ -201,3 +201,17 @@ def code_size(framework: str) -> dict[str, dict[str, Any]]:
         total = measure_objects(module, [*table[workload], *table[TRAIN_STEP]])
         out[workload] = {**total, "parts": {"model": model, TRAIN_STEP: step}}
     return out
+
+
+def module_kwargs(workload: str, preset: str) -> dict[str, Any]:
+    """Constructor arguments of a module-class example (PyTorch's and Flax's examples) at ``preset``'s sizes."""
+    size = SIZES[workload][preset]
+    shape = size.input_shape
+    return {
+        "mlp": lambda: {"in_features": shape[0], "hidden": size.width, "depth": size.depth},
+        "cnn": lambda: {"in_channels": shape[-1], "width": size.width, "stages": size.depth},
+        "lstm": lambda: {"in_features": shape[-1], "hidden": size.width, "num_layers": size.depth},
+        "transformer": lambda: {
+            "seq_len": shape[0], "in_features": shape[1], "dim": size.width, "depth": size.depth, "heads": size.heads,
+        },
+    }[workload]()

@@ -28,7 +28,7 @@ def parity(report: Any) -> None:
     console.print(table)
     for name, side in report.sides.items():
         layouts = "; ".join(f"{w}: {layout}" for w, layout in side["layouts"].items() if "NCHW" in layout or "NHWC" in layout)
-        console.print(f"[bold]{name}[/] {side['environment']['version']}, threads {side['settings']['intra_op_threads']}, {layouts}")
+        console.print(f"[bold]{name}[/] {side['environment']['version']}, threads {side['settings']['intra_op_threads']}, steps {side['step_mode']}, {layouts}")
     for check, (tol, what) in CHECKS.items():
         console.print(f"  {check}: {what} (tolerance {tol:.0e})", style="dim")
     failed = [r for r in report.results if not r.passed]

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from showdown.models.zoo import SIZES
+from showdown.devx.codesize import module_kwargs
 
 #: Top-level objects whose source counts for each workload: the model and the training step.
 SOURCES = {
@@ -157,18 +157,6 @@ def train_step(model, optimizer, x, y):
 MODELS = {"mlp": MLP, "cnn": CNN, "lstm": LSTMClassifier, "transformer": Transformer}
 
 
-def _kwargs(workload: str, preset: str) -> dict[str, Any]:
-    size = SIZES[workload][preset]
-    shape = size.input_shape
-    return {
-        "mlp": lambda: {"in_features": shape[0], "hidden": size.width, "depth": size.depth},
-        "cnn": lambda: {"in_channels": shape[-1], "width": size.width, "stages": size.depth},
-        "lstm": lambda: {"in_features": shape[-1], "hidden": size.width, "num_layers": size.depth},
-        "transformer": lambda: {
-            "seq_len": shape[0], "in_features": shape[1], "dim": size.width, "depth": size.depth, "heads": size.heads,
-        },
-    }[workload]()
-
 
 def build(workload: str, preset: str | None = None) -> nn.Module:
     """The example model of ``workload``.
@@ -178,7 +166,7 @@ def build(workload: str, preset: str | None = None) -> nn.Module:
         preset: A zoo preset whose sizes are passed to the constructor; None keeps the
             constructor's defaults, which are the ``default`` preset.
     """
-    return MODELS[workload](**({} if preset is None else _kwargs(workload, preset)))
+    return MODELS[workload](**({} if preset is None else module_kwargs(workload, preset)))
 
 
 def parameter_count(model: nn.Module) -> dict[str, int]:
