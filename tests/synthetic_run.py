@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from showdown.devx.probe import Observation
+from showdown.frameworks import base
 from showdown.runner import execute as X
 from showdown.runner import plan as P
 from showdown.store import Store
@@ -91,12 +92,11 @@ def fill(store: Store, cell: Any, rng: np.random.Generator, scale: float) -> Non
 
 
 def observations(framework: str) -> list[dict[str, Any]]:
-    """Twelve mistakes per mode: tensorflow names the evidence more often than torch."""
-    modes = ("eager", "compiled") if framework == "torch" else ("eager", "function")
+    """Twelve mistakes in each of two modes: tensorflow names the evidence more often than jax, jax than torch."""
     out = []
-    for mode in modes:
+    for mode in base.MODES[framework][:2]:
         for i in range(12):
-            names = i < (4 if framework == "torch" else 10)
+            names = i < {"torch": 4, "jax": 7}.get(framework, 10)
             out.append(Observation(framework=framework, version="1", mistake=f"m{i}", mode=mode, status="raised", stage="first-call",
                                    exception="ValueError", message=f"shape <{i}> mismatch" if names else "bad input", names_evidence=names,
                                    points_at_fault=True).to_dict())

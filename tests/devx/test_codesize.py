@@ -152,7 +152,9 @@ def test_code_size_needs_no_framework_import():
 @pytest.mark.parametrize("framework", INSTALLED)
 def test_example_parameter_counts_match_the_spec_at_every_preset(framework, workload):
     examples = importlib.import_module(codesize.examples_module(framework))
-    for preset in (None, *zoo.PRESETS):  # None: the constructor's defaults, which are `default`
+    # None: the constructor's defaults, which must be `default`; tiny: a preset's sizes passed in
+    # (the large preset adds nothing these two do not check, and takes seconds to build)
+    for preset in (None, "tiny"):
         counts = examples.parameter_count(examples.build(workload, preset))
         expected = zoo.build(workload, preset or "default").parameter_count()
         # torch's nn.LSTM has a second, redundant bias per gate; the spec (and Keras) have one
