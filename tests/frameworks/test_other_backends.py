@@ -42,8 +42,8 @@ def test_the_contract_suite_passes_in_a_process_of_its_own(framework):
     frameworks = TESTS / "frameworks"
     writer = [f"{frameworks / 'test_scalar_writer.py'}::{t}" for t in ("test_scalars_round_trip_through_the_event_file", "test_two_writers_in_one_directory_keep_both_files")]
     debug = [f"{TESTS / 'devx' / 'test_debug.py'}::{t}" for t in DEBUG_TESTS] if framework not in DEBUG_SELECTED_ONLY else []
-    deploy = DEPLOY_TESTS.get(framework, []) + DEVX_TESTS.get(framework, [])
-    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", str(frameworks / "test_contract.py"), *writer, *debug, *deploy],
+    deploy, devx = DEPLOY_TESTS.get(framework, []), DEVX_TESTS.get(framework, [])
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", str(frameworks / "test_contract.py"), *writer, *debug, *deploy, *devx],
                          capture_output=True, text=True, env={**os.environ, SELECT_ENV: framework}, timeout=900, cwd=TESTS.parent)
     assert out.returncode == 0, out.stdout[-4000:]
     summary = out.stdout.strip().splitlines()[-1]

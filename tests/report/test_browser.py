@@ -143,7 +143,7 @@ def report_html(tmp_path_factory: pytest.TempPathFactory, browser_ready: None) -
         if exc.name != "showdown.report.html":
             raise
         pytest.skip("report module missing")
-    from contenders import INSTALLED  # the test process's contenders: the others' cells cost a minute more
+    from contenders import INSTALLED  # the test process's contenders: with all five, this run took 66 s instead of 16 s
 
     if not INSTALLED:
         pytest.skip("needs torch or tensorflow")
