@@ -147,10 +147,16 @@ def test_every_contender_is_ranked_on_the_dimensions_all_of_them_have(five):
     assert any("among tensorflow, torch: 1. tensorflow" in line for line in lines)
 
 
-def test_without_a_dimension_common_to_all_the_others_are_ranked(five):
+def test_developer_experience_ranks_every_contender_by_its_battery(five):
     a = advisor.advise(*five, Profile("errors", {"developer_experience": 1.0}))
-    assert [r["framework"] for r in a.ranking] == ["tensorflow", "jax", "torch"]  # the contenders with a mistakes battery
-    assert set(a.unranked) == {"keras-torch", "keras-jax"} and a.complete is None
+    assert [r["framework"] for r in a.ranking] == ["tensorflow", "keras-jax", "keras-torch", "jax", "torch"]
+    assert not a.unranked
+
+
+def test_without_a_dimension_common_to_all_the_others_are_ranked(five):
+    a = advisor.advise(*five, Profile("ship", {"deployment": 1.0}))
+    assert {r["framework"] for r in a.ranking} == {"torch", "tensorflow"}  # the contenders with deploy cells in this run
+    assert set(a.unranked) == {"keras-torch", "keras-jax", "jax"} and a.complete is None
     assert any(line.startswith("not ranked: ") for line in advisor.coverage_lines(a))
 
 

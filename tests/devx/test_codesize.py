@@ -115,6 +115,18 @@ def test_source_table_and_missing_names(sample_module):
         codesize.module_path("showdown_no_such_module")
 
 
+def test_imported_objects_and_table_are_read_where_they_are_defined(sample_module, tmp_path):
+    (tmp_path / "sample_sharing_mod.py").write_text(
+        "from sample_examples_mod import SOURCES, f as g, step\n\n\ndef own():\n    return 1\n")
+    sources = codesize.object_sources("sample_sharing_mod", ["g", "step", "own"])
+    assert sources["g"].startswith("@functools.cache\ndef f(x):")  # the alias names f's definition
+    assert sources["step"] == "def step(model):\n    return model\n"
+    assert codesize.source_table("sample_sharing_mod") == {"w": ["f"], "train_step": ["step", "loss_fn"]}
+    with pytest.raises(ConfigError, match="sample_sharing_mod defines no top-level 'loss_fn'"):
+        codesize.object_sources("sample_sharing_mod", ["loss_fn"])
+    assert not {"sample_examples_mod", "sample_sharing_mod"} & set(sys.modules)  # read, not imported
+
+
 @pytest.mark.parametrize("framework", [n for n, c in base.CONTENDERS.items() if c.has("examples")])
 def test_code_size_covers_every_workload_with_positive_counts(framework):
     sizes = codesize.code_size(framework)

@@ -1,13 +1,14 @@
 """The mistakes battery: probe mechanics on a fake battery, and the behaviour each framework shows.
 
 EXPECTED pins what each installed framework did with each mistake in each mode, as observed on
-torch 2.13.0+cpu, tensorflow-cpu 2.21.0 (Keras 3.15.1) and jax 0.10.2 (flax 0.12.8, optax 0.2.8),
-Linux x86_64, 2 CPU cores, no GPU:
+torch 2.13.0+cpu, tensorflow-cpu 2.21.0, Keras 3.15.1 (on TensorFlow, JAX and PyTorch) and jax 0.10.2
+(flax 0.12.8, optax 0.2.8), Linux x86_64, 2 CPU cores, no GPU:
 ``(status, stage, names_evidence, points_at_fault)``. A framework upgrade that changes a behaviour
 fails here instead of leaving a stale table in the report: re-run the battery, check the new
-observation by hand, and update the row. Each framework's battery runs in its own child process (as
-in production), all at once; about a minute in total on 2 cores with a warm inductor cache. JAX's
-battery runs in the JAX test process (tests/frameworks/test_other_backends.py).
+observation by hand, and update the row. Each contender's battery runs in its own child process (as
+in production), all at once, for every installed contender whatever this test process selects: a
+child sets its own Keras backend. About two minutes in total on 2 cores, most of it Keras on
+torch under ``torch.compile``.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from showdown.devx.catalog import CATALOG, MISTAKE_IDS, Battery, Outcome, Skippe
 from showdown.errors import ConfigError
 from showdown.frameworks import base
 
-#: The contenders of this test process that have a mistakes battery.
-WITH_BATTERY = tuple(fw for fw in INSTALLED if base.contender(fw).has("mistakes"))
+#: The installed contenders that have a mistakes battery (each runs in a child of its own).
+WITH_BATTERY = tuple(fw for fw in base.installed() if base.contender(fw).has("mistakes"))
 # the tests share one module fixture: one worker computes it, once
 pytestmark = pytest.mark.xdist_group("mistakes-batteries")
 
@@ -112,11 +113,54 @@ _pin("jax", {  # modes: eager, jit
     "softmax-into-logits-loss": (SILENT, SILENT),
     "regression-target-shape": ((R, FIRST, True, True),) * 2,  # optax's squared_error checks the shapes
 })
+_pin("keras-jax", {  # modes: eager, jit
+    "dense-feature-size": ((R, FIRST, True, True),) * 2,
+    "conv-channels": ((R, FIRST, True, True),) * 2,
+    "missing-batch-dim": ((R, FIRST, True, True),) * 2,
+    "float64-input": (FINE, FINE),  # the trainer converts NumPy input to the model's dtype
+    "int-input": (FINE, FINE),
+    "label-out-of-range": (SILENT, SILENT),
+    "batch-size-mismatch": ((R, FIRST, True, True),) * 2,  # Keras's loss checks the shapes
+    "log-zero-nan": (SILENT, SILENT),
+    "eval-mode-forgotten": (FINE, FINE),
+    "grads-not-reset": (SILENT, SILENT),
+    "grads-not-recorded": (SILENT, SILENT),
+    "inplace-autograd": (FINE, FINE),  # assign takes the traced value: the gradient is right
+    "side-effect-in-compiled": (SILENT, SILENT),  # 4 appends for 3 calls in eager, 2 under jit
+    "data-dependent-control-flow": (FINE, (R, FIRST, True, False)),  # raised inside Keras's predict_step
+    "shape-change-recompile": (FINE, SILENT),
+    "embedding-out-of-range": (SILENT, SILENT),
+    "device-mismatch": (SKIPPED, SKIPPED),
+    "softmax-into-logits-loss": (SILENT, SILENT),
+    "regression-target-shape": (FINE, FINE),  # Keras's loss brings both to one rank
+})
+_pin("keras-torch", {  # modes: eager, jit
+    "dense-feature-size": ((R, FIRST, True, True),) * 2,
+    "conv-channels": ((R, FIRST, True, True),) * 2,
+    "missing-batch-dim": ((R, FIRST, True, True),) * 2,
+    "float64-input": (FINE, FINE),
+    "int-input": (FINE, FINE),
+    "label-out-of-range": ((R, FIRST, True, True), (R, FIRST, False, True)),  # inductor's kernel names no label
+    "batch-size-mismatch": ((R, FIRST, True, True),) * 2,
+    "log-zero-nan": (SILENT, SILENT),
+    "eval-mode-forgotten": (FINE, FINE),
+    "grads-not-reset": (SILENT, SILENT),
+    "grads-not-recorded": ((R, FIRST, True, False),) * 2,
+    "inplace-autograd": ((R, FIRST, True, False),) * 2,
+    "side-effect-in-compiled": (FINE, FINE),
+    "data-dependent-control-flow": (FINE, FINE),
+    "shape-change-recompile": (FINE, SILENT),
+    "embedding-out-of-range": ((R, FIRST, False, True),) * 2,
+    "device-mismatch": (SKIPPED, SKIPPED),
+    "softmax-into-logits-loss": (SILENT, SILENT),
+    "regression-target-shape": (FINE, FINE),
+})
 # Compilations the shape-change mistake triggered over 6 batch sizes (dynamo graphs / tf.function
-# traces / backend compilations of the jitted call).
+# traces / backend compilations of the jitted call; for Keras, of the trainer's compiled steps).
 EXPECTED_COMPILES = {("torch", "eager"): 0, ("torch", "compiled"): 2,
                      ("tensorflow", "eager"): 0, ("tensorflow", "function"): 6, ("tensorflow", "xla"): 6,
-                     ("jax", "eager"): 0, ("jax", "jit"): 6}
+                     ("jax", "eager"): 0, ("jax", "jit"): 6,
+                     ("keras-jax", "eager"): 0, ("keras-jax", "jit"): 6, ("keras-torch", "eager"): 0, ("keras-torch", "jit"): 4}
 
 CHILD = """
 import json, sys

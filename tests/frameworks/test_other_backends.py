@@ -1,9 +1,10 @@
 """The contenders the test process does not measure (see ``tests/contenders.py``), each in processes of its own.
 
 For each, the contract suite, its scalar writer's round trip, its debuggability findings
-(``tests/devx/test_debug.py``), its deployment paths (``tests/deploy/test_jax_paths.py``) and its mistakes battery and
-code-size examples (``tests/devx/test_mistakes.py``, ``test_codesize.py``) run in a pytest process that
-selects it (``SHOWDOWN_TEST_FRAMEWORKS``), and a run measures it through the command line.
+(``tests/devx/test_debug.py``), its deployment paths (``tests/deploy/test_jax_paths.py``) and its code-size
+examples (``tests/devx/test_codesize.py``) run in a pytest process that selects it
+(``SHOWDOWN_TEST_FRAMEWORKS``), and a run measures it through the command line. Its mistakes battery
+runs in a child of the main test process (``tests/devx/test_mistakes.py``), as every contender's does.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from contenders import OTHERS, SELECT_ENV
+from showdown.frameworks.base import contender
 
 TESTS = Path(__file__).parents[1]
 # the debuggability findings checked per contender (the rest of test_debug.py runs in this process)
@@ -31,9 +33,8 @@ DEPLOY_TESTS = {
     "jax": [str(_DEPLOY)],
     "keras-jax": [f"{_DEPLOY}::test_export_runs_and_matches_the_source_model"],
 }
-# the mistakes battery (pinned in tests/devx/test_mistakes.py) and the code-size examples of the
-# contenders that have them
-DEVX_TESTS = {"jax": [str(TESTS / "devx" / "test_mistakes.py"), str(TESTS / "devx" / "test_codesize.py")]}
+# the code-size examples: their models built and trained in the contender's own framework
+DEVX_TESTS = {fw: [str(TESTS / "devx" / "test_codesize.py")] for fw in OTHERS if contender(fw).has("examples")}
 
 
 @pytest.mark.slow

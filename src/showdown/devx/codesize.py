@@ -110,7 +110,9 @@ def object_sources(module: str, names: Iterable[str]) -> dict[str, str]:
     """The source of each named top-level def, class or assignment of ``module``, read with ast.
 
     A definition's source starts at its first decorator. Top-level statements start in column 0,
-    so whole lines are taken.
+    so whole lines are taken. A name the module imports with an absolute ``from M import name`` is
+    read where ``M`` defines it: examples that share code (the Keras contenders' models) count the
+    shared definition, once per contender that uses it.
 
     Args:
         module: Dotted module name; the module itself is not imported.
@@ -120,19 +122,26 @@ def object_sources(module: str, names: Iterable[str]) -> dict[str, str]:
         Name -> source text, in the order asked.
 
     Raises:
-        ConfigError: If a name is not defined at the module's top level.
+        ConfigError: If a name is neither defined nor imported at the module's top level.
     """
+    return {name: _definition(module, name)[0] for name in names}
+
+
+def _definition(module: str, name: str) -> tuple[str, ast.stmt]:
+    """The source text and ast node defining ``name`` in ``module``, following ``from M import name``."""
     text = module_path(module).read_text(encoding="utf-8")
-    lines = text.splitlines(keepends=True)
-    nodes = {name: node for node in ast.parse(text).body for name in _bound_names(node)}
-    out = {}
-    for name in names:
-        if name not in nodes:
-            raise ConfigError(f"{module} defines no top-level {name!r}: choose from {', '.join(sorted(nodes))}")
+    body = ast.parse(text).body
+    nodes = {bound: node for node in body for bound in _bound_names(node)}
+    if name in nodes:
         node = nodes[name]
         first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-        out[name] = "".join(lines[first - 1 : node.end_lineno])
-    return out
+        return "".join(text.splitlines(keepends=True)[first - 1 : node.end_lineno]), node
+    for node in body:
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            for alias in node.names:
+                if (alias.asname or alias.name) == name:
+                    return _definition(node.module, alias.name)
+    raise ConfigError(f"{module} defines no top-level {name!r}: choose from {', '.join(sorted(nodes))}")
 
 
 def _bound_names(node: ast.stmt) -> list[str]:
@@ -148,15 +157,17 @@ def _bound_names(node: ast.stmt) -> list[str]:
 def source_table(module: str) -> dict[str, list[str]]:
     """The module's literal ``SOURCES`` table (workload -> object names), read without importing.
 
+    The table may be imported from another module, as any counted object may (see :func:`object_sources`).
+
     Raises:
         ConfigError: If the module has no literal ``SOURCES`` dict.
     """
-    tree = ast.parse(module_path(module).read_text(encoding="utf-8"))
-    for node in tree.body:
-        if "SOURCES" in _bound_names(node):
-            table = ast.literal_eval(node.value)  # type: ignore[attr-defined]
-            return {str(k): [str(n) for n in v] for k, v in table.items()}
-    raise ConfigError(f"{module} has no literal SOURCES table")
+    try:
+        _, node = _definition(module, "SOURCES")
+        table = ast.literal_eval(node.value)  # type: ignore[attr-defined]
+    except (ConfigError, AttributeError, ValueError) as exc:
+        raise ConfigError(f"{module} has no literal SOURCES table") from exc
+    return {str(k): [str(n) for n in v] for k, v in table.items()}
 
 
 def measure_objects(module: str, names: Iterable[str]) -> dict[str, Any]:
