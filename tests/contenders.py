@@ -23,6 +23,8 @@ def _shares_the_test_process(name: str) -> bool:
 
 
 _chosen = [n.strip() for n in os.environ.get(SELECT_ENV, "").split(",") if n.strip()]
+#: The contenders SHOWDOWN_TEST_FRAMEWORKS names (empty when it is not set).
+CHOSEN: tuple[str, ...] = tuple(_chosen)
 #: The installed contenders this test process measures.
 INSTALLED: tuple[str, ...] = tuple(n for n in base.installed() if (n in _chosen if _chosen else _shares_the_test_process(n)))
 #: The installed contenders that need a process of their own.
