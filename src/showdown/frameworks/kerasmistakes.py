@@ -48,10 +48,16 @@ SHAPES = tuple(range(2, 8))
 
 _FAULTY: dict[str, Faulty] = {}
 _CORRECT: dict[str, Correct] = {}
+
+
+def _unset(*args: Any) -> Any:
+    raise RuntimeError("kerasmistakes: build the battery with battery() before running a mistake")
+
+
 #: The backend's count of compilations since the last mistake began, by mode (set by :func:`battery`).
-_compile_counts: Callable[[str], dict[str, int]] = lambda mode: {"compiles": 0}
+_compile_counts: Callable[[str], dict[str, int]] = _unset
 #: The backend's GPU as a Keras device name, or raises ``Skipped`` (set by :func:`battery`).
-_gpu: Callable[[], str] = lambda: "gpu:0"
+_gpu: Callable[[], str] = _unset
 
 
 def battery(contender: str, version: str, *, compile_counts: Callable[[str], dict[str, int]],
