@@ -68,7 +68,7 @@ def battery(contender: str, version: str, *, compile_counts: Callable[[str], dic
     Args:
         contender: The Keras contender's registry name; its modes are the battery's.
         version: Keras's and the backend's versions, recorded with every observation.
-        compile_counts: The mode -> compilations since the last :func:`_fresh` (``"compiles"``, and
+        compile_counts: The mode -> compilations since the mistake began (``"compiles"``, and
             any counter of the backend's worth keeping); zeros in eager.
         gpu: The backend's first GPU as a Keras device name; raises ``Skipped`` when there is none.
         forget: Called with the mode before each mistake, after Keras's session is cleared: resets

@@ -61,17 +61,17 @@ def _forward(model: keras.Model, mode: str) -> Any:
     return torch.compile(model) if mode == "jit" else model
 
 
-def _apply(optimizer: keras.optimizers.Optimizer, model: keras.Model) -> None:
-    gradients = [v.value.grad for v in model.trainable_weights]
+def _apply(optimizer: keras.optimizers.Optimizer, variables: list[keras.Variable]) -> None:
+    """The gradients ``backward`` left on each variable's torch tensor, applied by the Keras optimizer."""
     with torch.no_grad():
-        optimizer.apply(gradients, model.trainable_weights)
+        optimizer.apply([v.value.grad for v in variables], variables)
 
 
 def _update(model: keras.Model, optimizer: keras.optimizers.Optimizer, loss: torch.Tensor) -> None:
     """The guide's update: gradients cleared, computed by ``backward`` and applied."""
     model.zero_grad()
     loss.backward()
-    _apply(optimizer, model)
+    _apply(optimizer, model.trainable_weights)
 
 
 @BATTERY.fault("grads-not-reset")
@@ -82,7 +82,7 @@ def grads_not_reset(mode: str, at: Stage) -> Outcome:
         at("first-call" if step == 0 else "later")
         loss = K.xent(K.labels(), forward(K.data(8, 20, seed=step), training=True))
         loss.backward()  # FAULT: model.zero_grad() never called, so gradients add up across steps
-        _apply(optimizer, model)
+        _apply(optimizer, model.trainable_weights)
     return K.out(model.trainable_variables[0])
 
 
@@ -119,8 +119,7 @@ def inplace_autograd(mode: str, at: Stage) -> Outcome:
     at("first-call")
     loss = loss_of(ops.convert_to_tensor(K.data(8, 20)), ops.convert_to_tensor(K.labels()))
     loss.backward()
-    with torch.no_grad():
-        optimizer.apply([w.value.grad], [w])
+    _apply(optimizer, [w])
     return K.out(w)
 
 
@@ -131,6 +130,5 @@ def inplace_autograd_fixed() -> Outcome:
     p = e / ops.sum(e, axis=1, keepdims=True)
     loss = -ops.mean(ops.log(ops.take_along_axis(p, ops.expand_dims(ops.convert_to_tensor(K.labels()), 1), axis=1)))
     loss.backward()
-    with torch.no_grad():
-        K.sgd().apply([w.value.grad], [w])
+    _apply(K.sgd(), [w])
     return K.out(w)
